@@ -1,0 +1,39 @@
+# Each target creates .venv on first use and installs what it needs into it.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.PHONY: demo test bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.test: $(PY) pyproject.toml
+	$(PIP) install -e '.[test]'
+	@touch $@
+
+$(VENV)/.demo: $(PY) pyproject.toml
+	$(PIP) install -e '.[demo]'
+	@touch $@
+
+demo: $(VENV)/.demo
+	$(PY) -m micrograd demo
+
+test: $(VENV)/.test
+	$(PY) -m pytest
+
+# micrograd 0.1.0 goes into its own folder so that its import name does not clash.
+.bench/micrograd-0.1.0:
+	$(PIP) install --target $@ micrograd==0.1.0
+
+bench: $(VENV)/.test .bench/micrograd-0.1.0
+	$(PY) benchmarks/run.py --micrograd .bench/micrograd-0.1.0
+
+lint: $(VENV)/.test
+	$(PIP) install ruff
+	$(VENV)/bin/ruff check micrograd tests benchmarks
+
+clean:
+	rm -rf $(VENV) .bench demo-output
