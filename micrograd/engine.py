@@ -224,7 +224,7 @@ def no_grad() -> Iterator[None]:
 
 def _to_float(data: Any) -> float:
     """``data`` as a float if it is a real number, else TypeError naming its type."""
-    if isinstance(data, float):
+    if type(data) is float:  # exact type: float subclasses (np.float64) are converted
         return data
     if isinstance(data, int):
         return float(data)
