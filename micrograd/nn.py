@@ -2,17 +2,33 @@
 
 A neuron computes act(w . x + b). The affine part is one node of the graph
 (`micrograd.engine.linear`), with every weight, input and the bias as parents.
+
+Parameters have stable dotted names (``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``),
+and a model saves to and loads from a JSON object mapping those names to numbers.
 """
 
 from __future__ import annotations
 
+import json
+import math
+import numbers
+import os
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from micrograd.engine import Value, _lift, _linear
 
-__all__ = ["MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
+
+#: Activation names and the Value op each applies (None: the identity).
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "linear": None,
+}
+_DISPLAY_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
 
 
 class Module:
@@ -22,23 +38,94 @@ class Module:
         """The trainable Values, in a fixed order."""
         return []
 
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(name, parameter) pairs in the order of `parameters`.
+
+        The base class names parameters by position ('0', '1', ...); the nn classes
+        override this with dotted paths such as 'layers.0.neurons.3.w.1'.
+        """
+        return [(str(i), p) for i, p in enumerate(self.parameters())]
+
     def zero_grad(self) -> None:
         """Set the gradient of every parameter to 0.0."""
         for p in self.parameters():
             p.grad = 0.0
 
+    def state_dict(self) -> dict[str, float]:
+        """Every parameter's value by name: ``{name: float}``, in parameter order."""
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Set every parameter from ``state`` (as made by `state_dict`).
+
+        ``state`` must name every parameter exactly once, each with a finite real number.
+        Everything is checked before anything is assigned, so on ValueError every
+        parameter keeps its value.
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(
+                f"state must be a mapping of parameter names to numbers, got {type(state).__name__}"
+            )
+        named = self.named_parameters()
+        names = [name for name, _ in named]
+        known = set(names)
+        missing = [name for name in names if name not in state]
+        unexpected = [name for name in state if name not in known]
+        if missing or unexpected:
+            problems = []
+            if missing:
+                problems.append(f"missing {_some(missing)}")
+            if unexpected:
+                problems.append(f"unexpected {_some(unexpected)}")
+            raise ValueError(
+                f"state has {len(state)} values for a model with {len(names)} parameters: "
+                + "; ".join(problems)
+            )
+        values = [_parameter_value(name, state[name]) for name in names]
+        for (_, p), value in zip(named, values):
+            p.data = value
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write `state_dict` to ``path`` as a JSON object."""
+        state = self.state_dict()
+        bad = [name for name, value in state.items() if not math.isfinite(value)]
+        if bad:
+            raise ValueError(f"cannot save non-finite parameters: {_some(bad)}")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(state, f, indent=1)
+            f.write("\n")
+
+    def load(self, path: str | os.PathLike[str]) -> None:
+        """Set the parameters from a JSON file written by `save` (see `load_state_dict`)."""
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        try:
+            state = json.loads(text, parse_constant=_reject_constant)
+        except ValueError as error:  # JSONDecodeError, or NaN/Infinity
+            raise ValueError(f"{os.fspath(path)}: not a JSON model file: {error}") from None
+        if not isinstance(state, dict):
+            raise ValueError(
+                f"{os.fspath(path)}: expected a JSON object of parameter names to numbers, "
+                f"got a JSON {type(state).__name__}"
+            )
+        self.load_state_dict(state)
+
 
 class Neuron(Module):
-    """relu(w . x + b) (or w . x + b when ``nonlin`` is False), with n weights.
+    """act(w . x + b) with n weights; act is ReLU by default, or w . x + b unless ``nonlin``.
 
-    Weights start uniform in [-1, 1], the bias at 0, as in micrograd.
+    ``activation`` is one of 'relu', 'tanh', 'sigmoid', 'linear'. Weights start uniform
+    in [-1, 1], the bias at 0, as in micrograd.
     """
 
-    def __init__(self, nin: int, nonlin: bool = True) -> None:
+    def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
         _check_width("nin", nin)
+        _check_activation("activation", activation)
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
-        self.nonlin = nonlin
+        self.activation = activation if nonlin else "linear"
+        self.nonlin = self.activation != "linear"
+        self._act = ACTIVATIONS[self.activation]
 
     def __call__(self, x: Iterable[Any]) -> Value:
         return self.act(_as_inputs(x, len(self.w)))
@@ -46,17 +133,21 @@ class Neuron(Module):
     def act(self, xs: list[Value]) -> Value:
         """The output for inputs that are already a list of nin Values."""
         out = _linear(self.w, xs, self.b)
-        return out.relu() if self.nonlin else out
+        act = self._act
+        return out if act is None else act(out)
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
     def __repr__(self) -> str:
-        return f"{'ReLU' if self.nonlin else 'Linear'}Neuron({len(self.w)})"
+        return f"{_DISPLAY_NAMES[self.activation]}Neuron({len(self.w)})"
 
 
 class Layer(Module):
-    """``nout`` neurons that all read the same input."""
+    """``nout`` neurons that all read the same input; keyword arguments go to `Neuron`."""
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         _check_width("nout", nout)
@@ -75,23 +166,40 @@ class Layer(Module):
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
 
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return _prefixed("neurons", self.neurons)
+
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
 class MLP(Module):
-    """A multi-layer perceptron: ReLU hidden layers, a linear output layer.
+    """A multi-layer perceptron: ``activation`` hidden layers, an ``output_activation`` output.
 
-    ``MLP(2, [16, 16, 1])`` maps 2 inputs through two hidden layers of 16 to one output.
+    ``MLP(2, [16, 16, 1])`` maps 2 inputs through two ReLU layers of 16 to one linear
+    output, as in micrograd. The all-tanh net of the lecture is
+    ``MLP(3, [4, 4, 1], activation='tanh', output_activation='tanh')``.
     """
 
-    def __init__(self, nin: int, nouts: list[int]) -> None:
+    def __init__(
+        self,
+        nin: int,
+        nouts: list[int],
+        activation: str = "relu",
+        output_activation: str = "linear",
+    ) -> None:
         _check_width("nin", nin)
+        _check_activation("activation", activation)
+        _check_activation("output_activation", output_activation)
         if not nouts:
             raise ValueError("nouts must list at least one layer width")
+        for n in nouts:
+            _check_width("every layer width in nouts", n)
         sizes = [nin, *nouts]
+        last = len(nouts) - 1
         self.layers = [
-            Layer(sizes[i], sizes[i + 1], nonlin=i != len(nouts) - 1) for i in range(len(nouts))
+            Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation)
+            for i in range(len(nouts))
         ]
 
     def __call__(self, x: Iterable[Any]) -> Value | list[Value]:
@@ -103,13 +211,52 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
 
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        return _prefixed("layers", self.layers)
+
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
+
+
+def _prefixed(field: str, children: list[Module]) -> list[tuple[str, Value]]:
+    """The children's named parameters as ``field.i.name``."""
+    return [
+        (f"{field}.{i}.{name}", p)
+        for i, child in enumerate(children)
+        for name, p in child.named_parameters()
+    ]
 
 
 def _check_width(name: str, n: Any) -> None:
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
+
+
+def _check_activation(name: str, activation: Any) -> None:
+    if activation not in ACTIVATIONS:
+        raise ValueError(
+            f"{name} must be one of {', '.join(map(repr, ACTIVATIONS))}; got {activation!r}"
+        )
+
+
+def _parameter_value(name: str, value: Any) -> float:
+    """``value`` as a float if it is a finite real number (not a bool), else ValueError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ValueError(f"parameter {name!r} must be a number, got {value!r:.60}")
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"parameter {name!r} must be finite, got {x!r}")
+    return x
+
+
+def _reject_constant(token: str) -> float:
+    raise ValueError(f"{token} is not a valid parameter value")
+
+
+def _some(names: list[str], limit: int = 5) -> str:
+    """A short listing of names: the first few, then how many more."""
+    shown = ", ".join(map(repr, names[:limit]))
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
 def _as_inputs(x: Iterable[Any], nin: int) -> list[Value]:
