@@ -1,0 +1,70 @@
+"""The tutorial notebooks run top to bottom on a fresh kernel, and are committed with outputs.
+
+Every notebook checks its own claims with ``assert`` cells, so executing it is the test.
+"""
+
+import importlib.util
+import tempfile
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+pytest.importorskip("matplotlib")
+pytest.importorskip("tqdm")
+pytest.importorskip("numpy")
+pytest.importorskip("ipywidgets")
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+IMAGE_TYPES = ("image/svg+xml", "image/png")
+
+
+def _load_build():
+    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS_DIR / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build = _load_build()
+
+
+def _code_cells(nb):
+    return [cell for cell in nb.cells if cell.cell_type == "code"]
+
+
+def test_every_notebook_is_present():
+    assert [path.stem for path in NOTEBOOKS] == sorted(build.NOTEBOOKS)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_on_a_fresh_kernel(path):
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as workdir:
+        build.execute(nb, workdir)  # raises CellExecutionError on any error or failed assert
+        assert not list(Path(workdir).iterdir()), "the notebook left files behind"
+    for cell in _code_cells(nb):
+        assert not [o for o in cell.outputs if o.output_type == "error"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_notebook_matches_its_source_and_has_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    fresh = build.make(path.stem)
+    assert [(c.cell_type, c.source) for c in nb.cells] == [
+        (c.cell_type, c.source) for c in fresh.cells
+    ], "notebook differs from notebooks/build.py: run python notebooks/build.py"
+    cells = _code_cells(nb)
+    counts = [cell.execution_count for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), "not executed top to bottom in one run"
+    outputs = [o for cell in cells for o in cell.outputs]
+    assert outputs, "no stored outputs"
+    assert not [o for o in outputs if o.output_type == "error"]
+    for o in outputs:
+        assert o.get("text") or o.get("data"), "empty output"
+    if path.stem != "04_mlp_backprop_equations":  # the only notebook without pictures
+        assert any(t in o.get("data", {}) for o in outputs for t in IMAGE_TYPES), "no pictures"
