@@ -8,7 +8,31 @@
 4335.0
 """
 
-from micrograd.engine import Value, apply, is_grad_enabled, linear, no_grad, primitive
+from micrograd.engine import (
+    Value,
+    apply,
+    enable_grad,
+    is_grad_enabled,
+    linear,
+    no_grad,
+    primitive,
+)
+from micrograd.forward import Dual, derivative
+from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 
-__all__ = ["Value", "apply", "is_grad_enabled", "linear", "no_grad", "primitive"]
+__all__ = [
+    "Dual",
+    "GradcheckError",
+    "Value",
+    "apply",
+    "derivative",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "linear",
+    "no_grad",
+    "primitive",
+    "value_and_grad",
+]
 __version__ = "0.2.0"

@@ -17,7 +17,7 @@ import functools
 import math
 import numbers
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from operator import attrgetter, mul
 from typing import Any, SupportsFloat
@@ -26,6 +26,7 @@ __all__ = [
     "Rule",
     "Value",
     "apply",
+    "enable_grad",
     "is_grad_enabled",
     "linear",
     "no_grad",
@@ -205,16 +206,27 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
-    """Context manager and decorator: ops inside record no parents (no graph is built).
-
-    The switch is a context variable, so it is local to the thread or asyncio task.
-    """
-    token = _grad_enabled.set(False)
+def _grad_mode(enabled: bool) -> Iterator[None]:
+    token = _grad_enabled.set(enabled)
     try:
         yield
     finally:
         _grad_enabled.reset(token)
+
+
+def no_grad() -> AbstractContextManager[None]:
+    """Context manager and decorator: ops inside record no parents (no graph is built).
+
+    The switch is a context variable, so it is local to the thread or asyncio task.
+    As a decorator it covers calls of the function (for an ``async def``, only the
+    creation of the coroutine, as with every ``contextlib`` decorator).
+    """
+    return _grad_mode(False)
+
+
+def enable_grad() -> AbstractContextManager[None]:
+    """Context manager and decorator: record graphs again, also inside `no_grad`."""
+    return _grad_mode(True)
 
 
 # ---------------------------------------------------------------------------
@@ -222,8 +234,8 @@ def no_grad() -> Iterator[None]:
 # ---------------------------------------------------------------------------
 
 
-def _to_float(data: Any) -> float:
-    """``data`` as a float if it is a real number, else TypeError naming its type."""
+def _to_float(data: Any, what: str = "Value data") -> float:
+    """``data`` as a float if it is a real number, else TypeError naming ``what`` and its type."""
     if type(data) is float:  # exact type: float subclasses (np.float64) are converted
         return data
     if isinstance(data, int):
@@ -236,9 +248,7 @@ def _to_float(data: Any) -> float:
         or getattr(data, "ndim", 0) != 0
         or not hasattr(type(data), "__float__")
     ):
-        raise TypeError(
-            f"Value data must be a real number, got {type(data).__name__}: {data!r:.60}"
-        )
+        raise TypeError(f"{what} must be a real number, got {type(data).__name__}: {data!r:.60}")
     return float(data)
 
 
@@ -425,10 +435,15 @@ class Value:
         node of the graph is reset and holds the gradient of this call only. Gradients
         are summed where a node feeds several ops (the fork rule).
 
+        A node whose gradient is exactly zero passes nothing on: its contributions
+        would all be zero (PyTorch gives nan there only when a local derivative is
+        infinite or nan).
+
         With ``create_graph=True`` the gradients are Values with graphs of their own, so
-        they can be differentiated again.
+        they can be differentiated again. As in PyTorch this makes reference cycles
+        (a leaf's ``.grad`` graph leads back to the leaf): reset ``.grad`` when done.
         """
-        seed = _to_float(gradient)
+        seed = _to_float(gradient, "gradient")
         order = topological_order(self)
         for node in order:
             node.grad = 0.0
@@ -438,13 +453,24 @@ class Value:
             self.grad = seed
         else:
             self.grad = self.grad + seed
-        propagate = _propagate_graph if create_graph else _propagate_floats
-        propagate(order)
+        _propagate(order, create_graph)
 
 
-def _propagate_floats(order: list[Value]) -> None:
+def _propagate(order: list[Value], create_graph: bool) -> None:
+    """Pass each node's gradient to its parents: parent.grad += node.grad * d node/d parent.
+
+    With ``create_graph`` the local derivatives are evaluated on the Values themselves,
+    so the gradients are Values with graphs of their own.
+    """
     node = None
     try:
+        if create_graph:
+            for node in order:
+                g = node.grad
+                parents = node._prev
+                for parent, d in zip(parents, node._rule.partials(node, *parents)):
+                    parent.grad = parent.grad + g * d
+            return
         for node in order:
             g = node.grad
             if g == 0.0:  # every contribution would be zero: nothing to pass on
@@ -455,14 +481,6 @@ def _propagate_floats(order: list[Value]) -> None:
                 parent.grad += g * d
     except ArithmeticError as error:
         raise type(error)(f"backward through {node._op!r} at {node!r}: {error}") from error
-
-
-def _propagate_graph(order: list[Value]) -> None:
-    for node in order:
-        g = node.grad
-        parents = node._prev
-        for parent, d in zip(parents, node._rule.partials(node, *parents)):
-            parent.grad = parent.grad + g * d
 
 
 _new_value = object.__new__
@@ -510,11 +528,12 @@ def linear(weights: Iterable[Any], inputs: Iterable[Any], bias: Any = 0.0) -> Va
     Same value and gradients as ``sum(w_i * x_i) + b`` built from binary ops, with
     one node instead of 2n + 1. Numbers are taken as constants.
     """
-    ws = [_lift(w) for w in weights]
-    xs = [_lift(x) for x in inputs]
+    ws, xs = list(weights), list(inputs)
     if len(ws) != len(xs):
         raise ValueError(f"linear: {len(ws)} weights but {len(xs)} inputs")
-    return _linear(ws, xs, _lift(bias))
+    if all(isinstance(v, Value) or not hasattr(type(v), "_apply_rule") for v in (bias, *ws, *xs)):
+        return _linear([_lift(w) for w in ws], [_lift(x) for x in xs], _lift(bias))
+    return apply(LINEAR, bias, *ws, *xs)  # dual numbers: forward mode
 
 
 def _linear(ws: list[Value], xs: list[Value], bias: Value) -> Value:

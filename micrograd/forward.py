@@ -41,12 +41,7 @@ __all__ = ["Dual", "derivative"]
 
 def _checked(x: Any, part: str) -> float:
     """``x`` as a float, or TypeError naming the part of the dual number it was for."""
-    try:
-        return _to_float(x)
-    except TypeError:
-        raise TypeError(
-            f"Dual {part} part must be a real number, got {type(x).__name__}: {x!r:.60}"
-        ) from None
+    return _to_float(x, f"Dual {part} part")
 
 
 def _constant(x: Any) -> float | None:

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from micrograd.engine import ADD, Value, _grad_enabled, _to_float, no_grad, topological_order
+from micrograd.engine import ADD, Value, _to_float, enable_grad, no_grad, topological_order
 from micrograd.forward import Dual
 
 __all__ = ["GradcheckError", "grad", "gradcheck", "value_and_grad"]
@@ -99,16 +99,15 @@ def _value_and_grads(
         leaves.append(leaf)
 
     depth_token = _depth.set(_depth.get() + 1)
-    grad_token = _grad_enabled.set(True)  # a transform differentiates even under no_grad
     try:
-        out = f(*call_args, **kwargs)
-        if not isinstance(out, Value):
-            raise TypeError(
-                f"grad: the function must return a scalar Value, got {type(out).__name__}"
-            )
-        grads = _gradients(out, leaves, create_graph=nested)
+        with enable_grad():  # a transform differentiates even under no_grad
+            out = f(*call_args, **kwargs)
+            if not isinstance(out, Value):
+                raise TypeError(
+                    f"grad: the function must return a scalar Value, got {type(out).__name__}"
+                )
+            grads = _gradients(out, leaves, create_graph=nested)
     finally:
-        _grad_enabled.reset(grad_token)
         _depth.reset(depth_token)
 
     if not nested:

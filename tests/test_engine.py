@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from micrograd import Value, is_grad_enabled, no_grad, primitive
+from micrograd import Value, enable_grad, is_grad_enabled, no_grad, primitive
 
 
 def central_difference(f, x: float, h: float = 1e-6) -> float:
@@ -703,3 +703,23 @@ def test_lecture_style_walker_sees_the_graph():
     a = Value(1.0)
     nodes, edges = trace(a + a)  # a fork: one parent, listed twice in _prev
     assert len(nodes) == 2 and len(edges) == 1
+
+
+def test_enable_grad_records_inside_no_grad():
+    x = Value(2.0)
+    with no_grad():
+        assert (x * x)._prev == ()
+        with enable_grad():
+            y = x * x
+    assert y._prev == (x, x)
+    y.backward()
+    assert x.grad == 4.0  # d(x^2)/dx = 2x
+
+
+def test_create_graph_errors_name_the_op():
+    x = Value(0.0)
+    y = x.sqrt()  # d sqrt(x)/dx = 1 / (2 sqrt x) is infinite at 0
+    with pytest.raises(ZeroDivisionError, match="backward through 'sqrt'"):
+        y.backward(create_graph=True)
+    with pytest.raises(ZeroDivisionError, match="backward through 'sqrt'"):
+        y.backward()

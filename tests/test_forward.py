@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.engine import Value, primitive
+from micrograd.engine import Value, linear, primitive
 from micrograd.forward import Dual, derivative
 
 finite = st.floats(-3.0, 3.0, allow_nan=False)
@@ -367,3 +367,11 @@ def test_primitive_rejects_mixing_dual_and_value():
 def test_derivative_bad_inputs(f, x, message):
     with pytest.raises(TypeError, match=message):
         derivative(f, x)
+
+
+def test_linear_node_in_forward_mode():
+    # w . x + b with x = 3 + eps: d/dx = w, so the tangent is w
+    out = linear([Dual(2.0)], [Dual(3.0, 1.0)], Dual(0.5))
+    assert (out.real, out.dual) == (2.0 * 3.0 + 0.5, 2.0)
+    # a number among the inputs is a constant
+    assert derivative(lambda x: linear([x, 4.0], [x, 1.0], 1.0), 3.0) == 2 * 3.0
