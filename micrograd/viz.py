@@ -1,0 +1,412 @@
+"""Pictures of the computation graph and of the backward pass, drawn with Graphviz.
+
+`draw_dot(root)` draws every Value as a record ``{ label | data | grad }`` and every
+op as its own small node between its inputs and its output, as in the lecture.
+`trace_backward(root)` lists the steps of the backward pass one edge at a time:
+for an op node n with input p, the step adds
+
+    dL/dn * dn/dp    (upstream gradient times the local derivative)
+
+to p's gradient; the steps into a node that feeds several ops add up to its
+gradient (the fork rule). `draw_dot(root, upto=k)` draws the graph after k of those
+steps and `step_through(root)` puts a slider over k in Jupyter.
+
+Only building the DOT source is done here; turning it into a picture needs
+Graphviz's ``dot`` program. Without it the drawing still has its ``.source``,
+Jupyter shows how to install Graphviz, and ``.render()``/``.pipe()`` say the same.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
+
+import graphviz
+
+from micrograd.engine import Value, real, topological_order
+
+__all__ = ["GraphvizNotFoundError", "Step", "draw_dot", "step_through", "trace_backward"]
+
+HIGHLIGHT = "#d62728"  # the edge and nodes of the current step of a trace
+MUTED = "#a0a0a0"  # nodes and edges the backward pass has not reached yet
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found, so the graph cannot be drawn as a picture: "
+    "install Graphviz (apt install graphviz / brew install graphviz / conda install graphviz)"
+)
+_RANKDIRS = ("LR", "TB", "RL", "BT")
+_data_of = attrgetter("data")
+
+
+# ---------------------------------------------------------------------------
+# The drawing: a Digraph that explains a missing Graphviz instead of failing
+# ---------------------------------------------------------------------------
+
+
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+    """Graphviz's ``dot`` is not installed; the message says how to install it."""
+
+    def __init__(self, message: str) -> None:
+        RuntimeError.__init__(self, message)
+
+
+class _Drawing(graphviz.Digraph):
+    """A `graphviz.Digraph` whose display and rendering explain a missing ``dot``."""
+
+    def pipe(self, *args: Any, **kwargs: Any) -> bytes | str:
+        try:
+            return super().pipe(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise _not_found(error) from error
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        try:
+            return super().render(*args, **kwargs)
+        except graphviz.ExecutableNotFound as error:
+            raise _not_found(error) from error
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, bytes | str]:
+        """The picture for Jupyter; without ``dot``, the install hint and the DOT source."""
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": f"{INSTALL_HINT}.\n{self.source}"}
+
+
+def _not_found(error: graphviz.ExecutableNotFound) -> GraphvizNotFoundError:
+    if isinstance(error, GraphvizNotFoundError):
+        return error
+    return GraphvizNotFoundError(f"{INSTALL_HINT} ({error})")
+
+
+# ---------------------------------------------------------------------------
+# Text in DOT labels
+# ---------------------------------------------------------------------------
+
+# In a double-quoted DOT string, " and \ are escaped and a newline is written \n.
+# Record labels also give { } | < > a meaning, and collapse runs of spaces and drop
+# spaces at a field's ends: those spaces become no-break spaces (as dot itself writes
+# them in SVG), since an escaped space at the start of a field moves to its end.
+_QUOTED = re.compile(r'[\\"\n]')
+_RECORD = re.compile(r'[\\"\n{}|<>]| (?= )|(?<= ) |^ | $')
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return "\\n" if char == "\n" else "\xa0" if char == " " else "\\" + char
+
+
+def _quoted_text(text: str) -> str:
+    """``text`` for a double-quoted DOT string, shown exactly as written."""
+    return _QUOTED.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _record_text(text: str) -> str:
+    """``text`` for one field of a record label, shown exactly as written."""
+    return _RECORD.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _fmt(x: Any) -> str:
+    """'%.4f' as in the lecture; '%.4e' for magnitudes from 1e6 up and below 1e-4."""
+    x = real(x)
+    if x == 0.0 or not math.isfinite(x) or 1e-4 <= abs(x) < 1e6:
+        return f"{x:.4f}"
+    return f"{x:.4e}"
+
+
+def _name(v: Value) -> str:
+    """A short description of a node for messages: its label, or its data and op."""
+    text = repr(v.label) if v.label else f"Value(data={v.data!r})"
+    return f"{text} ({v._op})" if v._prev else text
+
+
+# ---------------------------------------------------------------------------
+# The backward pass, one edge at a time
+# ---------------------------------------------------------------------------
+
+
+def _local_partials(node: Value) -> tuple[float, ...]:
+    """d node / d input for each of ``node._prev``, from the node's own rule."""
+    return node._rule.partials(node.data, *map(_data_of, node._prev))
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One edge of the backward pass: ``to.grad += grad * local``.
+
+    ``node`` is the op output being processed and ``grad`` its gradient dL/dnode at
+    that moment; ``to`` is its input number ``slot`` (``node._prev[slot]``) and
+    ``local`` is d node / d to. ``contribution = grad * local`` takes ``to``'s
+    gradient accumulator from ``before`` to ``after``.
+    """
+
+    node: Value
+    to: Value
+    slot: int
+    grad: float
+    local: float
+    contribution: float
+    before: float
+    after: float
+
+    def __repr__(self) -> str:
+        return (
+            f"Step(node={_name(self.node)}, to={_name(self.to)}, slot={self.slot}, "
+            f"grad={self.grad!r}, local={self.local!r}, contribution={self.contribution!r}, "
+            f"before={self.before!r}, after={self.after!r})"
+        )
+
+
+def trace_backward(root: Value) -> list[Step]:
+    """The steps ``root.backward()`` takes, in order, without changing any ``.grad``.
+
+    The trace shows a fresh backward pass on zeroed gradients: root's gradient is
+    1.0 and every other accumulator, leaves included, starts at 0 (``backward``
+    itself resets the interior nodes but lets leaves accumulate across calls). It
+    follows the engine exactly: nodes in ``topological_order(root)``, each node's
+    inputs in ``_prev`` order (an input that appears twice gets two steps), and a
+    node whose gradient is exactly 0 is skipped because it passes nothing on. So
+    replaying the steps adds the same numbers in the same order as ``backward``.
+    """
+    _check_root(root, "trace_backward")
+    grads: dict[Value, float] = {root: 1.0}
+    steps: list[Step] = []
+    for node in topological_order(root):
+        g = grads.get(node, 0.0)
+        if g == 0.0:
+            continue
+        for slot, (parent, d) in enumerate(zip(node._prev, _local_partials(node))):
+            before = grads.get(parent, 0.0)
+            contribution = g * d
+            after = before + contribution
+            grads[parent] = after
+            steps.append(Step(node, parent, slot, g, d, contribution, before, after))
+    return steps
+
+
+# ---------------------------------------------------------------------------
+# Drawing
+# ---------------------------------------------------------------------------
+
+
+def _check_root(root: Any, where: str) -> None:
+    if not isinstance(root, Value):
+        raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
+
+
+def _check_count(name: str, value: Any) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"draw_dot: {name} must be an int or None, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"draw_dot: {name} must be at least 1, got {value}")
+
+
+def _walk(root: Value, depth: int | None) -> dict[Value, int]:
+    """The Values within ``depth`` levels of ``root`` (root is level 1), numbered
+    breadth-first. Iterative, one level at a time."""
+    index = {root: 0}
+    frontier = [root]
+    level = 1
+    while frontier and (depth is None or level < depth):
+        next_level = []
+        for node in frontier:
+            for parent in node._prev:
+                if parent not in index:
+                    index[parent] = len(index)
+                    next_level.append(parent)
+        frontier = next_level
+        level += 1
+    return index
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    *,
+    show_grad: bool = True,
+    local_grads: bool = False,
+    max_nodes: int | None = 500,
+    depth: int | None = None,
+    upto: int | None = None,
+) -> graphviz.Digraph:
+    """Draw the graph that computes ``root``: Values as records, ops as nodes.
+
+    Each Value shows ``{ label | data | grad }`` (no label part when the label is
+    empty, no grad part with ``show_grad=False``); each op is a node named by its
+    ``_op`` between its inputs and its output. ``rankdir`` is the direction of flow
+    ('LR', 'TB', 'RL' or 'BT').
+
+    ``local_grads=True`` writes on every input edge the local derivative
+    d out / d input at the current values (x into x*y shows y).
+
+    ``upto=k`` draws the backward pass after the first k steps of
+    ``trace_backward(root)``: gradients as they are at that moment (on zeroed
+    leaves), the k-th step's edge and its two nodes highlighted and labelled
+    ``grad × local = contribution``, and what the pass has not reached yet greyed.
+
+    A graph of more than ``max_nodes`` Values raises ValueError; ``max_nodes=None``
+    draws any size, ``depth=d`` draws only the d levels of Values nearest the root
+    (ops whose inputs are cut off get a dashed "… n more" input).
+
+    Returns a `graphviz.Digraph`: Jupyter displays it; ``.render()``/``.pipe()`` save
+    it; ``.source`` is the DOT text.
+    """
+    _check_root(root, "draw_dot")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
+    _check_count("max_nodes", max_nodes)
+    _check_count("depth", depth)
+    steps = None
+    if upto is not None:
+        steps = trace_backward(root)
+        if not isinstance(upto, int) or isinstance(upto, bool):
+            raise TypeError(f"draw_dot: upto must be an int, got {type(upto).__name__}")
+        if not 0 <= upto <= len(steps):
+            raise ValueError(
+                f"draw_dot: upto={upto} is not a step of this backward pass, "
+                f"which has {len(steps)} steps (use 0..{len(steps)})"
+            )
+    return _draw(root, rankdir, show_grad, local_grads, max_nodes, depth, steps, upto or 0)
+
+
+def _draw(
+    root: Value,
+    rankdir: str,
+    show_grad: bool,
+    local_grads: bool,
+    max_nodes: int | None,
+    depth: int | None,
+    steps: list[Step] | None,
+    upto: int,
+) -> graphviz.Digraph:
+    """The drawing; with ``steps``, the state after the first ``upto`` of them."""
+    index = _walk(root, depth)
+    if max_nodes is not None and len(index) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the graph has {len(index)} Value nodes, more than "
+            f"max_nodes={max_nodes}; pass max_nodes=None to draw it anyway (Graphviz "
+            "may take a while), or depth=d to draw only the d levels of Values "
+            "nearest the root"
+        )
+    graph_attr = {"rankdir": rankdir}
+    captions: list[str] = []
+    grey = f'color="{MUTED}" fontcolor="{MUTED}"'
+    bold = f'color="{HIGHLIGHT}" fontcolor="{HIGHLIGHT}" penwidth=2.5'
+    if steps is None:
+        grads = {v: v.grad for v in index}
+        reached_values = reached_ops = reached_edges = None
+        current = None
+    else:
+        done = steps[:upto]
+        grads = {root: 1.0}
+        grads.update((s.to, s.after) for s in done)
+        reached_values = {root, *(s.to for s in done)}
+        reached_ops = {s.node for s in done}
+        reached_edges = {(s.node, s.slot) for s in done}
+        current = done[-1] if done else None
+        captions.append(
+            f"after step {upto} of {len(steps)} of the backward pass"
+            if upto
+            else f"before the backward pass ({len(steps)} steps): the root's gradient is 1"
+        )
+    if local_grads:
+        captions.append("edge labels: local derivative d out / d input")
+    if captions:
+        graph_attr["label"] = _quoted_text("\n".join(captions))
+        graph_attr["labelloc"] = "t"
+    lines: list[str] = []
+    for node, i in index.items():
+        fields = [_record_text(str(node.label))] if node.label else []
+        fields.append(f"data {_fmt(node.data)}")
+        if show_grad:
+            fields.append(f"grad {_fmt(grads.get(node, 0.0))}")
+        style = ""
+        if current is not None and (node is current.node or node is current.to):
+            style = bold
+        elif reached_values is not None and node not in reached_values:
+            style = grey
+        record = 'label="{ ' + " | ".join(fields) + ' }"'
+        lines.append(f"\tv{i}{_attrs(record, style)}\n")
+        if not node._prev:
+            continue
+        op_style = ""
+        if current is not None and node is current.node:
+            op_style = bold
+        elif reached_ops is not None and node not in reached_ops:
+            op_style = grey
+        op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3'
+        lines.append(f"\tv{i}op{_attrs(op_label, op_style)}\n")
+        lines.append(f"\tv{i}op -> v{i}{_attrs(op_style)}\n")
+        labels = _edge_labels(node) if local_grads else None
+        missing = 0
+        for slot, parent in enumerate(node._prev):
+            j = index.get(parent)
+            if j is None:
+                missing += 1
+                continue
+            label = f'label="{labels[slot]}"' if labels else ""
+            style = ""
+            if current is not None and node is current.node and slot == current.slot:
+                g, d, c = _fmt(current.grad), _fmt(current.local), _fmt(current.contribution)
+                label, style = f'label="{g} × {d} = {c}"', bold
+            elif reached_edges is not None and (node, slot) not in reached_edges:
+                style = grey
+            lines.append(f"\tv{j} -> v{i}op{_attrs(label, style)}\n")
+        if missing:
+            lines.append(f'\tv{i}cut [label="… {missing} more" shape=plaintext]\n')
+            lines.append(f"\tv{i}cut -> v{i}op [style=dashed]\n")
+    return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+
+
+def _attrs(*parts: str) -> str:
+    """A DOT attribute list `` [a=1 b=2]`` from the non-empty ``parts`` ('' if none)."""
+    text = " ".join(filter(None, parts))
+    return f" [{text}]" if text else ""
+
+
+def _edge_labels(node: Value) -> list[str]:
+    """The local derivative of ``node`` in each input, formatted for its edge.
+
+    "undefined" on every input edge when the rule cannot evaluate them here (pow's
+    d / d exponent at a negative base): ``backward`` would raise at this node too.
+    """
+    try:
+        return [_fmt(d) for d in _local_partials(node)]
+    except (ArithmeticError, ValueError):
+        return ["undefined"] * len(node._prev)
+
+
+def step_through(root: Value, **draw_options: Any) -> None:
+    """In Jupyter, a slider over the steps of the backward pass from ``root``.
+
+    Step k shows ``draw_dot(root, upto=k, **draw_options)``. Needs ipywidgets;
+    without it (or outside Jupyter) prints what to do instead.
+    """
+    steps = trace_backward(root)
+    fallback = f"draw_dot(root, upto=k) draws the graph after step k, for k = 0..{len(steps)}."
+    try:
+        import ipywidgets
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        print(
+            "step_through needs ipywidgets for its slider: pip install ipywidgets "
+            f"(then restart the kernel). Meanwhile, {fallback}"
+        )
+        return
+    if not hasattr(get_ipython(), "kernel"):
+        print(f"step_through shows a slider in a Jupyter notebook. Here, {fallback}")
+        return
+    draw_dot(root, upto=0, **draw_options)  # bad options fail here, not in the slider
+
+    def show(k: int) -> None:
+        display(draw_dot(root, upto=k, **draw_options))
+
+    slider = ipywidgets.IntSlider(value=0, min=0, max=len(steps), description="step")
+    display(ipywidgets.interactive(show, k=slider))

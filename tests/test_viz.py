@@ -1,0 +1,602 @@
+"""Graphviz pictures of the graph and of the backward pass (micrograd.viz).
+
+Pictures are checked through the structure of the SVG that ``dot`` makes (nodes,
+edges, texts, colours), never its bytes. Expected numbers are derived by hand in
+each test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import shutil
+import subprocess
+import sys
+import time
+import types
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from micrograd.engine import Value, linear, primitive
+from micrograd.viz import HIGHLIGHT, MUTED, draw_dot, step_through, trace_backward
+
+REPO = Path(__file__).resolve().parent.parent
+SVG_NS = "http://www.w3.org/2000/svg"
+NS = {"svg": SVG_NS}
+
+
+# ---------------------------------------------------------------------------
+# SVG reading helpers
+# ---------------------------------------------------------------------------
+
+
+def require_dot() -> None:
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed")
+
+
+def render(drawing) -> ET.Element:
+    require_dot()
+    return ET.fromstring(drawing.pipe(format="svg"))
+
+
+def groups(svg: ET.Element, kind: str) -> list[ET.Element]:
+    return [g for g in svg.iter(f"{{{SVG_NS}}}g") if g.get("class") == kind]
+
+
+def title(g: ET.Element) -> str:
+    return g.find("svg:title", NS).text
+
+
+def texts(g: ET.Element) -> list[str]:
+    # dot writes the spaces it must keep as no-break spaces
+    return [t.text.replace("\xa0", " ") for t in g.findall("svg:text", NS)]
+
+
+def value_nodes(svg: ET.Element) -> list[ET.Element]:
+    """Record nodes (Values): drawn as a polygon."""
+    return [g for g in groups(svg, "node") if g.find("svg:polygon", NS) is not None]
+
+
+def op_nodes(svg: ET.Element) -> list[ET.Element]:
+    return [g for g in groups(svg, "node") if g.find("svg:ellipse", NS) is not None]
+
+
+def node_by_label(svg: ET.Element, label: str) -> ET.Element:
+    (node,) = [g for g in value_nodes(svg) if texts(g)[0] == label]
+    return node
+
+
+def edge_ends(edge: ET.Element) -> tuple[str, str]:
+    tail, head = title(edge).split("->")
+    return tail, head
+
+
+def edges_into_op_of(svg: ET.Element, node: ET.Element) -> list[ET.Element]:
+    """The input edges of the op that produced ``node``."""
+    (op_edge,) = [e for e in groups(svg, "edge") if edge_ends(e)[1] == title(node)]
+    op = edge_ends(op_edge)[0]
+    return [e for e in groups(svg, "edge") if edge_ends(e)[1] == op]
+
+
+def stroke(g: ET.Element) -> str:
+    shape = g.find("svg:polygon", NS)
+    if shape is None:
+        shape = g.find("svg:path", NS)
+    if shape is None:
+        shape = g.find("svg:ellipse", NS)
+    return shape.get("stroke")
+
+
+def lecture_graph() -> dict[str, Value]:
+    """L = (a*b + c) * f at a=2, b=-3, c=10, f=-2, as in the lecture."""
+    a, b, c, f = Value(2.0, "a"), Value(-3.0, "b"), Value(10.0, "c"), Value(-2.0, "f")
+    e = a * b
+    e.label = "e"
+    d = e + c
+    d.label = "d"
+    L = d * f
+    L.label = "L"
+    return dict(a=a, b=b, c=c, d=d, e=e, f=f, L=L)
+
+
+# By hand: L = d f, d = e + c, e = a b; dL/dd = f = -2, dL/df = d = 4,
+# dL/de = dL/dc = dL/dd * 1 = -2, dL/da = dL/de * b = 6, dL/db = dL/de * a = -4.
+LECTURE_GRADS = dict(L=1.0, d=-2.0, f=4.0, e=-2.0, c=-2.0, a=6.0, b=-4.0)
+LECTURE_DATA = dict(a=2.0, b=-3.0, c=10.0, e=-6.0, d=4.0, f=-2.0, L=-8.0)
+
+
+# ---------------------------------------------------------------------------
+# The drawing
+# ---------------------------------------------------------------------------
+
+
+def test_lecture_graph_records_ops_and_edges():
+    g = lecture_graph()
+    g["L"].backward()
+    svg = render(draw_dot(g["L"]))
+    assert len(value_nodes(svg)) == 7
+    assert sorted(texts(op)[0] for op in op_nodes(svg)) == ["*", "*", "+"]
+    # every op: one edge out and two in
+    assert len(groups(svg, "edge")) == 9
+    for name, data in LECTURE_DATA.items():
+        assert texts(node_by_label(svg, name)) == [
+            name,
+            f"data {data:.4f}",
+            f"grad {LECTURE_GRADS[name]:.4f}",
+        ]
+
+
+def test_unlabelled_values_and_show_grad_false():
+    x = Value(1.5) * Value(2.0)
+    svg = render(draw_dot(x, show_grad=False))
+    fields = sorted(tuple(texts(n)) for n in value_nodes(svg))
+    assert fields == [("data 1.5000",), ("data 2.0000",), ("data 3.0000",)]
+    svg = render(draw_dot(x))
+    assert all(len(texts(n)) == 2 for n in value_nodes(svg))
+
+
+def test_op_nodes_are_named_by_the_op():
+    x = Value(0.5, "x")
+    softplus = primitive(
+        lambda t: math.log1p(math.exp(t)), lambda t: 1 / (1 + math.exp(-t)), name="softplus"
+    )
+    out = linear([x**2, x.tanh()], [Value(1.0), Value(2.0)], 0.5)
+    out = softplus(out - x)
+    svg = render(draw_dot(out))
+    names = sorted(texts(op)[0] for op in op_nodes(svg))
+    assert names == sorted(["**2", "tanh", "w·x+b", "-", "softplus"])
+
+
+def test_repeated_parent_gets_one_edge_per_use():
+    a = Value(3.0, "a")
+    s = a + a
+    s.label = "s"
+    svg = render(draw_dot(s))
+    a_node = node_by_label(svg, "a")
+    into = edges_into_op_of(svg, node_by_label(svg, "s"))
+    assert [edge_ends(e)[0] for e in into] == [title(a_node)] * 2
+    # the picture of a + a has two records, one op and three edges
+    assert len(value_nodes(svg)) == 2
+    assert len(groups(svg, "edge")) == 3
+
+
+def test_local_grads_on_edges_are_the_local_derivatives():
+    x, y = Value(3.0, "x"), Value(-4.0, "y")
+    p = x * y
+    p.label = "p"
+    t = p.tanh()
+    t.label = "t"
+    q = t / x
+    q.label = "q"
+    svg = render(draw_dot(q, local_grads=True))
+
+    def edge_labels(out: str) -> dict[str, str]:
+        labels = {}
+        for e in edges_into_op_of(svg, node_by_label(svg, out)):
+            tail = edge_ends(e)[0]
+            (source,) = [n for n in value_nodes(svg) if title(n) == tail]
+            labels[texts(source)[0]] = texts(e)[0]
+        return labels
+
+    # d(xy)/dx = y, d(xy)/dy = x
+    assert edge_labels("p") == {"x": "-4.0000", "y": "3.0000"}
+    # d tanh(p)/dp = 1 - tanh(p)^2 at p = -12
+    assert edge_labels("t") == {"p": f"{1 - math.tanh(-12.0) ** 2:.4e}"}
+    # d(t/x)/dt = 1/x, d(t/x)/dx = -t/x^2
+    assert edge_labels("q") == {
+        "t": f"{1 / 3:.4f}",
+        "x": f"{-math.tanh(-12.0) / 9:.4f}",
+    }
+    caption = svg.find("svg:g/svg:text", NS)
+    assert "local derivative" in caption.text
+
+
+def test_local_grads_of_a_repeated_parent_and_of_linear():
+    a = Value(5.0, "a")
+    diff = a - a
+    src = draw_dot(diff, local_grads=True).source
+    # d(u - v)/du = 1 and d(u - v)/dv = -1, one edge each
+    assert src.count('label="1.0000"') == 1
+    assert src.count('label="-1.0000"') == 1
+    w1, w2, x1, x2 = Value(2.0, "w1"), Value(3.0, "w2"), Value(5.0, "x1"), Value(7.0, "x2")
+    n = linear([w1, w2], [x1, x2], Value(1.0, "b"))
+    n.label = "n"
+    svg = render(draw_dot(n, local_grads=True))
+    by_tail = {edge_ends(e)[0]: texts(e)[0] for e in edges_into_op_of(svg, node_by_label(svg, "n"))}
+    # d(w.x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1
+    expected = {"w1": "5.0000", "w2": "7.0000", "x1": "2.0000", "x2": "3.0000", "b": "1.0000"}
+    assert {k: by_tail[title(node_by_label(svg, k))] for k in expected} == expected
+
+
+def test_local_grad_that_is_undefined_is_labelled_so():
+    # d(b^e)/de = b^e ln b has no real value for b < 0; backward raises there too
+    out = Value(-2.0) ** Value(2.0)
+    with pytest.raises(ValueError):
+        out.backward()
+    src = draw_dot(out, local_grads=True).source
+    assert src.count('label="undefined"') == 2
+
+
+def test_gradients_that_are_values_are_drawn_by_their_data():
+    x = Value(3.0, "x")
+    y = x**3
+    y.backward(create_graph=True)
+    svg = render(draw_dot(y))
+    assert texts(node_by_label(svg, "x"))[2] == "grad 27.0000"  # 3 x^2
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (2.5, "2.5000"),
+        (-0.125, "-0.1250"),
+        (0.0, "0.0000"),
+        (123456.0, "123456.0000"),
+        (1e10, "1.0000e+10"),
+        (-3.5e-7, "-3.5000e-07"),
+        (float("inf"), "inf"),
+    ],
+)
+def test_number_format(value, text):
+    assert f'label="{{ data {text} | grad 0.0000 }}"' in draw_dot(Value(value)).source
+
+
+# ---------------------------------------------------------------------------
+# Escaping
+# ---------------------------------------------------------------------------
+
+METACHARACTERS = ["|", "{", "}", "<", ">", '"', "\\", "\\N", "\\l", "\\\\", "\n", "  ", " "]
+
+
+def dot_svg_checked(drawing) -> ET.Element:
+    """Render with dot directly, requiring that it reports nothing at all."""
+    require_dot()
+    run = subprocess.run(["dot", "-Tsvg"], input=drawing.source.encode(), capture_output=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == b""
+    return ET.fromstring(run.stdout)
+
+
+@pytest.mark.parametrize("meta", METACHARACTERS)
+def test_value_labels_render_as_written(meta):
+    label = f" a{meta}b{meta}"
+    v = Value(1.0, label) + Value(2.0, "z")
+    svg = dot_svg_checked(draw_dot(v))
+    node = next(n for n in value_nodes(svg) if texts(n)[-2:] == ["data 1.0000", "grad 0.0000"])
+    lines = [line for line in label.split("\n") if line]  # dot writes no empty text
+    assert texts(node)[:-2] == lines
+
+
+@pytest.mark.parametrize("meta", METACHARACTERS)
+def test_op_names_render_as_written(meta):
+    name = f"f{meta}g"
+    op = primitive(lambda t: 2 * t, lambda t: 2.0, name=name)
+    svg = dot_svg_checked(draw_dot(op(Value(1.0))))
+    (node,) = op_nodes(svg)
+    # outside records, dot keeps single spaces but writes a run of them with no-break spaces
+    assert texts(node) == name.split("\n")
+
+
+def test_every_metacharacter_at_once():
+    label = 'L|{x}<y>"q"\\N\nsecond  line'
+    svg = dot_svg_checked(draw_dot(Value(1.0, label)))
+    (node,) = value_nodes(svg)
+    assert texts(node) == ['L|{x}<y>"q"\\N', "second  line", "data 1.0000", "grad 0.0000"]
+
+
+# ---------------------------------------------------------------------------
+# The backward pass, step by step
+# ---------------------------------------------------------------------------
+
+
+def test_trace_of_a_forked_node():
+    # b = a*a + a at a = 3: db/da = 2a + 1 = 7, reached along three edges:
+    # through + directly (1), and through a*a twice (local derivative a = 3 each).
+    a = Value(3.0, "a")
+    m = a * a
+    b = m + a
+    a.grad = 5.0  # the trace must neither use nor change it
+    steps = trace_backward(b)
+    assert a.grad == 5.0 and m.grad == 0.0 and b.grad == 0.0
+    assert [(s.node, s.to, s.slot) for s in steps] == [(b, m, 0), (b, a, 1), (m, a, 0), (m, a, 1)]
+    into_a = [s for s in steps if s.to is a]
+    assert [s.local for s in into_a] == [1.0, 3.0, 3.0]
+    assert [s.contribution for s in into_a] == [1.0, 3.0, 3.0]
+    assert [(s.before, s.after) for s in into_a] == [(0.0, 1.0), (1.0, 4.0), (4.0, 7.0)]
+    assert sum(s.contribution for s in into_a) == 2 * 3.0 + 1
+    assert steps[2].grad == 1.0  # db/dm = 1 when m passes its gradient on
+
+
+def test_trace_skips_nodes_whose_gradient_is_zero():
+    x, y = Value(2.0, "x"), Value(-1.0, "y")
+    r = (x * y).relu()  # x*y < 0, so d relu / d(xy) = 0
+    out = r + x
+    steps = trace_backward(out)
+    assert [(s.node, s.to) for s in steps] == [(out, r), (out, x), (r, r._prev[0])]
+    assert steps[-1].contribution == 0.0
+    out.backward()
+    assert (x.grad, y.grad) == (1.0, 0.0)
+
+
+def test_trace_of_a_leaf_is_empty():
+    assert trace_backward(Value(1.0)) == []
+
+
+def test_step_is_a_small_frozen_record_with_a_readable_repr():
+    a = Value(3.0, "a")
+    (step, _) = trace_backward(a * Value(2.0, "k"))
+    assert not hasattr(step, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        step.after = 0.0
+    text = repr(step)
+    assert "to='a'" in text and "local=2.0" in text and "after=2.0" in text
+    assert "(*)" in text
+
+
+OPS = {
+    "add": lambda u, v: u + v,
+    "sub": lambda u, v: u - v,
+    "mul": lambda u, v: u * v,
+    "tanh": lambda u, v: u.tanh(),
+    "sigmoid": lambda u, v: u.sigmoid(),
+    "relu": lambda u, v: u.relu(),
+    "square": lambda u, v: u**2,
+    "div": lambda u, v: u / (1 + v**2),
+}
+
+
+def build(program: list[tuple[str, int, int]], leaves: list[float]) -> list[Value]:
+    """Every node of the expression ``program`` over fresh leaves, in creation order."""
+    nodes = [Value(x, f"x{i}") for i, x in enumerate(leaves)]
+    for op, i, j in program:
+        u, v = nodes[i % len(nodes)], nodes[j % len(nodes)]
+        nodes.append(OPS[op](u, v))
+    return nodes
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    program=st.lists(
+        st.tuples(st.sampled_from(sorted(OPS)), st.integers(0, 50), st.integers(0, 50)),
+        min_size=1,
+        max_size=12,
+    ),
+    leaves=st.lists(st.floats(-2, 2), min_size=1, max_size=4),
+)
+def test_replaying_the_trace_gives_the_gradients_of_backward(program, leaves):
+    traced = build(program, leaves)
+    steps = trace_backward(traced[-1])
+    final = {traced[-1]: 1.0}
+    for step in steps:
+        assert step.before == final.get(step.to, 0.0)
+        assert step.contribution == step.grad * step.local
+        final[step.to] = step.after
+    assert all(v.grad == 0.0 for v in traced)  # tracing changed nothing
+    copy = build(program, leaves)  # the same expression with its own nodes
+    copy[-1].backward()
+    # the trace adds the same numbers in the same order as backward: equal exactly
+    for t, c in zip(traced, copy):
+        assert final.get(t, 0.0) == c.grad
+        if any(s.to is t for s in steps):  # steps into a node sum to its gradient
+            assert sum(s.contribution for s in steps if s.to is t) == pytest.approx(c.grad)
+
+
+def test_draw_upto_k_highlights_the_step_and_greys_what_is_not_reached():
+    g = lecture_graph()
+    g["L"].backward()
+    g["L"].backward()  # leaves now hold twice their gradient; the trace starts at 0
+    # steps: L->d (f = -2), L->f (d = 4), d->e, d->c, e->a, e->b
+    assert len(trace_backward(g["L"])) == 6
+    svg = render(draw_dot(g["L"], upto=2))
+    hot = [e for e in groups(svg, "edge") if stroke(e) == HIGHLIGHT]
+    into = [e for e in hot if edge_ends(e)[1] != title(node_by_label(svg, "L"))]
+    (edge,) = into
+    assert edge_ends(edge)[0] == title(node_by_label(svg, "f"))
+    assert texts(edge) == ["1.0000 × 4.0000 = 4.0000"]  # dL/dL * dL/df
+    assert {texts(n)[0] for n in value_nodes(svg) if stroke(n) == HIGHLIGHT} == {"L", "f"}
+    grey = {texts(n)[0] for n in value_nodes(svg) if stroke(n) == MUTED}
+    assert grey == {"e", "c", "a", "b"}
+    shown = {texts(n)[0]: texts(n)[2] for n in value_nodes(svg)}
+    assert shown == dict(
+        L="grad 1.0000",
+        d="grad -2.0000",
+        f="grad 4.0000",
+        e="grad 0.0000",
+        c="grad 0.0000",
+        a="grad 0.0000",
+        b="grad 0.0000",
+    )
+    # after all six steps: the gradients of one fresh backward, nothing grey
+    svg = render(draw_dot(g["L"], upto=6))
+    for name, grad in LECTURE_GRADS.items():
+        assert texts(node_by_label(svg, name))[2] == f"grad {grad:.4f}"
+    assert not [n for n in groups(svg, "node") if stroke(n) == MUTED]
+    (edge,) = [e for e in groups(svg, "edge") if stroke(e) == HIGHLIGHT and texts(e)]
+    assert edge_ends(edge)[0] == title(node_by_label(svg, "b"))
+    assert texts(edge) == ["-2.0000 × 2.0000 = -4.0000"]  # dL/de * a
+
+
+def test_draw_upto_zero_shows_only_the_seed():
+    g = lecture_graph()
+    svg = render(draw_dot(g["L"], upto=0))
+    assert not [e for e in groups(svg, "edge") if stroke(e) == HIGHLIGHT]
+    assert {texts(n)[0] for n in value_nodes(svg) if stroke(n) != MUTED} == {"L"}
+    assert texts(node_by_label(svg, "L"))[2] == "grad 1.0000"
+
+
+def test_draw_upto_out_of_range():
+    g = lecture_graph()
+    with pytest.raises(ValueError, match=r"6 steps \(use 0\.\.6\)"):
+        draw_dot(g["L"], upto=7)
+    with pytest.raises(ValueError, match="upto=-1"):
+        draw_dot(g["L"], upto=-1)
+
+
+# ---------------------------------------------------------------------------
+# step_through
+# ---------------------------------------------------------------------------
+
+
+def test_step_through_without_ipywidgets_says_what_to_install(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes the import fail
+    assert step_through(lecture_graph()["L"]) is None
+    out = capsys.readouterr().out
+    assert "pip install ipywidgets" in out and "k = 0..6" in out
+
+
+def fake_jupyter(monkeypatch, kernel: bool) -> list:
+    """Stand-ins for ipywidgets and IPython; returns the list of displayed objects."""
+    shown: list = []
+    widgets = types.ModuleType("ipywidgets")
+    widgets.IntSlider = lambda **kw: types.SimpleNamespace(**kw)
+    widgets.interactive = lambda f, k: types.SimpleNamespace(f=f, slider=k)
+    ipython = types.ModuleType("IPython")
+    shell = types.SimpleNamespace(kernel=object()) if kernel else None
+    ipython.get_ipython = lambda: shell
+    display = types.ModuleType("IPython.display")
+    display.display = shown.append
+    ipython.display = display
+    monkeypatch.setitem(sys.modules, "ipywidgets", widgets)
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
+    monkeypatch.setitem(sys.modules, "IPython.display", display)
+    return shown
+
+
+def test_step_through_outside_jupyter_says_so(monkeypatch, capsys):
+    shown = fake_jupyter(monkeypatch, kernel=False)
+    step_through(lecture_graph()["L"])
+    assert "Jupyter" in capsys.readouterr().out and not shown
+
+
+def test_step_through_in_jupyter_shows_a_slider_over_the_steps(monkeypatch):
+    shown = fake_jupyter(monkeypatch, kernel=True)
+    g = lecture_graph()
+    step_through(g["L"], local_grads=True)
+    (widget,) = shown
+    assert (widget.slider.min, widget.slider.max, widget.slider.value) == (0, 6, 0)
+    widget.f(5)  # the slider moved to step 5: e passes -2 * b = 6 on to a
+    assert "-2.0000 × -3.0000 = 6.0000" in shown[-1].source
+    assert "local derivative" in shown[-1].source
+
+
+# ---------------------------------------------------------------------------
+# Large graphs
+# ---------------------------------------------------------------------------
+
+
+def tanh_chain(n: int) -> Value:
+    """x, tanh x, tanh tanh x, ...: n + 1 Values."""
+    x = Value(0.5, "x")
+    for _ in range(n):
+        x = x.tanh()
+    return x
+
+
+def test_too_many_nodes_explains_how_to_draw_anyway():
+    with pytest.raises(ValueError, match=r"601 Value nodes.*max_nodes=500") as error:
+        draw_dot(tanh_chain(600))
+    assert "max_nodes=None" in str(error.value) and "depth=" in str(error.value)
+    with pytest.raises(ValueError, match="31 Value nodes"):
+        draw_dot(tanh_chain(30), max_nodes=30)
+    assert draw_dot(tanh_chain(30), max_nodes=31).source.count("tanh") == 30
+    assert draw_dot(tanh_chain(600), max_nodes=None).source.count("tanh") == 600
+
+
+def test_depth_draws_the_levels_nearest_the_root():
+    g = lecture_graph()
+    svg = render(draw_dot(g["L"], depth=2))
+    assert sorted(texts(n)[0] for n in value_nodes(svg)) == ["L", "d", "f"]
+    cut = [texts(n) for n in groups(svg, "node") if title(n).endswith("cut")]
+    assert cut == [["… 2 more"]]  # d = e + c: both inputs are beyond depth 2
+    svg = render(draw_dot(g["L"], depth=1))
+    assert [texts(n)[0] for n in value_nodes(svg)] == ["L"]
+    # depth limits what counts against max_nodes
+    assert draw_dot(tanh_chain(5000), depth=10).source.count("tanh") == 10
+    with pytest.raises(ValueError, match="5 Value nodes"):
+        draw_dot(g["L"], depth=3, max_nodes=4)  # L; d, f; e, c
+
+
+def test_ten_thousand_values_take_seconds():
+    # 2500 rounds of x = tanh(x * w + c): new Values w, x*w, c, x*w + c and the tanh,
+    # and 3 ops with 1 + 2, 1 + 2 and 1 + 1 edges
+    x = Value(0.1)
+    for i in range(2500):
+        x = (x * Value(0.5 + i % 7 * 0.01) + 0.1).tanh()
+    start = time.perf_counter()
+    source = draw_dot(x, max_nodes=None, local_grads=True).source
+    assert time.perf_counter() - start < 10.0
+    assert source.count("->") == 2500 * 8
+    assert source.count("data ") == 1 + 2500 * 5
+
+
+# ---------------------------------------------------------------------------
+# Arguments, display, and a missing Graphviz
+# ---------------------------------------------------------------------------
+
+
+def test_bad_arguments():
+    with pytest.raises(TypeError, match="root must be a Value"):
+        draw_dot(3.0)
+    with pytest.raises(TypeError, match="root must be a Value"):
+        trace_backward([Value(1.0)])
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(Value(1.0), rankdir="XY")
+    with pytest.raises(ValueError, match="depth must be at least 1"):
+        draw_dot(Value(1.0), depth=0)
+    with pytest.raises(TypeError, match="max_nodes"):
+        draw_dot(Value(1.0), max_nodes=2.5)
+    assert "rankdir=TB" in draw_dot(Value(1.0), "TB").source
+
+
+def test_jupyter_display_is_svg():
+    require_dot()
+    bundle = draw_dot(lecture_graph()["L"])._repr_mimebundle_()
+    svg = ET.fromstring(bundle["image/svg+xml"])
+    assert len(value_nodes(svg)) == 7
+
+
+MISSING_DOT_SCRIPT = """
+import graphviz
+from micrograd.engine import Value
+from micrograd.viz import draw_dot
+d = draw_dot(Value(2.0, 'a') * Value(3.0, 'b'))
+print('SOURCE-OK' if 'data 6.0000' in d.source else 'SOURCE-MISSING')
+print('REPR:' + d._repr_mimebundle_()['text/plain'])
+for name, call in [('PIPE', lambda: d.pipe(format='svg')),
+                   ('RENDER', lambda: d.render('out', format='svg'))]:
+    try:
+        call()
+    except graphviz.ExecutableNotFound as error:
+        print(name + ':' + str(error))
+"""
+
+
+def test_missing_dot_gives_a_hint_not_a_traceback(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-c", MISSING_DOT_SCRIPT],
+        env={"PATH": "", "PYTHONPATH": str(REPO)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stdout + run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "SOURCE-OK"
+    repr_text = run.stdout.split("REPR:", 1)[1].split("PIPE:", 1)[0]
+    assert "digraph {" in repr_text and "data 6.0000" in repr_text  # the DOT source
+    for message in (
+        repr_text.splitlines()[0],
+        *[ln for ln in lines if ln.startswith(("PIPE:", "RENDER:"))],
+    ):
+        for install in ("apt install graphviz", "brew install graphviz", "conda install graphviz"):
+            assert install in message
+    assert sum(ln.startswith(("PIPE:", "RENDER:")) for ln in lines) == 2
+    assert os.listdir(tmp_path) == ["out"]  # render wrote the source, drew nothing
