@@ -19,6 +19,7 @@ from micrograd.engine import (
 )
 from micrograd.forward import Dual, derivative
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from micrograd.viz import draw_dot, trace_backward
 
 __all__ = [
     "Dual",
@@ -26,6 +27,7 @@ __all__ = [
     "Value",
     "apply",
     "derivative",
+    "draw_dot",
     "enable_grad",
     "grad",
     "gradcheck",
@@ -33,6 +35,7 @@ __all__ = [
     "linear",
     "no_grad",
     "primitive",
+    "trace_backward",
     "value_and_grad",
 ]
 __version__ = "0.2.0"
