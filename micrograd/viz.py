@@ -21,12 +21,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from operator import attrgetter
 from typing import Any
 
 import graphviz
 
-from micrograd.engine import Value, real, topological_order
+from micrograd.engine import Value, _data_of, real, topological_order
 
 __all__ = ["GraphvizNotFoundError", "Step", "draw_dot", "step_through", "trace_backward"]
 
@@ -37,7 +36,6 @@ INSTALL_HINT = (
     "install Graphviz (apt install graphviz / brew install graphviz / conda install graphviz)"
 )
 _RANKDIRS = ("LR", "TB", "RL", "BT")
-_data_of = attrgetter("data")
 
 
 # ---------------------------------------------------------------------------
