@@ -1,21 +1,24 @@
 """Benchmarks: this engine side by side with micrograd 0.1.0, PyTorch and plain floats.
 
-    python benchmarks/run.py [--micrograd DIR] [--steps N]
+    python benchmarks/run.py [--micrograd DIR] [--floats FILE] [--steps N]
 
 Every measurement runs in a fresh interpreter, so one engine's garbage never lands
 on another's clock and the two packages named ``micrograd`` never meet. ``DIR`` is a
 folder holding micrograd 0.1.0 (``pip install --target DIR micrograd==0.1.0``;
-``make bench`` does this). Prints markdown tables; times are medians of one run,
-so read the ratios, not the absolute numbers.
+``make bench`` does this). ``FILE`` is the hand-written floats step, the pure-Python
+limit (default: ``../shared/bench/floats_mlp.py`` beside this repository); the
+training benchmark takes its data, its initial weights and its learning rates from
+there, so every engine runs the very same steps. Prints markdown tables; times are
+medians of one run, so read the ratios, not the absolute numbers.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
-import itertools
+import importlib.util
 import json
-import math
 import random
 import statistics
 import subprocess
@@ -29,6 +32,8 @@ SEED = 1337
 N_POINTS = 100
 ALPHA = 1e-4
 CHAIN_VALUES = 1_000_000
+GENERIC_OPS = 100_000
+DEFAULT_FLOATS = ROOT.parent / "shared" / "bench" / "floats_mlp.py"
 
 
 # ---------------------------------------------------------------------------
@@ -36,23 +41,7 @@ CHAIN_VALUES = 1_000_000
 # ---------------------------------------------------------------------------
 
 
-def two_moons(n: int = N_POINTS, noise: float = 0.1, seed: int = SEED):
-    """Two interleaving half circles, labels -1 / +1 (the micrograd demo's data)."""
-    rng = random.Random(seed)
-    xs, ys = [], []
-    for i in range(n):
-        upper = i < n // 2
-        t = math.pi * rng.random()
-        if upper:
-            x, y, label = math.cos(t), math.sin(t), 1
-        else:
-            x, y, label = 1.0 - math.cos(t), 0.5 - math.sin(t), -1
-        xs.append([x + rng.gauss(0.0, noise), y + rng.gauss(0.0, noise)])
-        ys.append(label)
-    return xs, ys
-
-
-def generic_graph_ops(n_ops: int = 20_000, n_leaves: int = 50, seed: int = SEED):
+def generic_graph_ops(n_ops: int = GENERIC_OPS, n_leaves: int = 50, seed: int = SEED):
     """A random DAG of elementwise ops whose values stay in [-1, 1]."""
     rng = random.Random(seed)
     leaves = [rng.uniform(-1.0, 1.0) for _ in range(n_leaves)]
@@ -95,12 +84,22 @@ def build_generic(leaves, ops):
 
 def load_engine(engine: str, micrograd_dir: str | None):
     sys.path.insert(0, str(micrograd_dir) if engine == "micrograd" else str(ROOT))
+    sys.setrecursionlimit(10_000)
     from micrograd.engine import Value
     from micrograd.nn import MLP
 
     if engine == "micrograd":
         assert not hasattr(Value, "__slots__"), "expected micrograd 0.1.0"
     return Value, MLP
+
+
+def load_floats(path: str):
+    """The module with the hand-written floats step (``moons``, ``init_params``,
+    ``mlp_steps_floats``)."""
+    spec = importlib.util.spec_from_file_location("floats_mlp", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def demo_loss(model, Value, X, Y):
@@ -113,93 +112,58 @@ def demo_loss(model, Value, X, Y):
     return data_loss + reg_loss
 
 
-def worker_train(engine: str, micrograd_dir: str | None, steps: int) -> dict:
+def library_loss(model, X, Y):
+    """The same loss as this package's README writes it: `losses.hinge` + `losses.l2`."""
+    from micrograd import losses
+
+    return losses.hinge([model(x) for x in X], Y) + ALPHA * losses.l2(model.parameters())
+
+
+def worker_train(engine: str, micrograd_dir: str | None, floats: str, steps: int) -> dict:
+    """Steps of SGD from the floats step's weights on its points, with its learning rates.
+
+    ``engine`` is 'ours' (the README's code: losses.hinge, losses.l2, optim.SGD),
+    'ours-micrograd-style' (the micrograd demo's code run on this package) or
+    'micrograd' (the same code on micrograd 0.1.0).
+    """
+    reference = load_floats(floats)
     Value, MLP = load_engine(engine, micrograd_dir)
-    X, Y = two_moons()
-    random.seed(SEED)
+    X, Y = reference.moons(N_POINTS)
     model = MLP(2, [16, 16, 1])
-    times, first = [], None
+    params = model.parameters()
+    for p, w in zip(params, reference.init_params(), strict=True):
+        p.data = w
+    optimizer = None
+    if engine == "ours":
+        from micrograd.optim import SGD
+
+        optimizer = SGD(params, lr=1.0)
+    times, losses, grads = [], [], []
     for k in range(steps):
-        start = time.perf_counter()
-        total_loss = demo_loss(model, Value, X, Y)
-        model.zero_grad()
-        total_loss.backward()
-        if first is None:
-            first = {"loss": total_loss.data, "grads": [p.grad for p in model.parameters()]}
         learning_rate = 1.0 - 0.9 * k / 100
-        for p in model.parameters():
-            p.data -= learning_rate * p.grad
-        times.append(time.perf_counter() - start)
-    return {"step_s": statistics.median(times), **first}
-
-
-def worker_train_floats(steps: int) -> dict:
-    """The same training step written by hand on lists of floats: the pure-Python limit."""
-    X, Y = two_moons()
-    random.seed(SEED)
-    sizes = [2, 16, 16, 1]
-    weights, biases = [], []
-    for nin, nout in itertools.pairwise(sizes):  # micrograd's order: per neuron, its weights
-        weights.append([[random.uniform(-1, 1) for _ in range(nin)] for _ in range(nout)])
-        biases.append([0.0] * nout)
-    n_layers = len(weights)
-
-    def step(learning_rate: float) -> dict:
-        grad_w = [[[0.0] * len(row) for row in W] for W in weights]
-        grad_b = [[0.0] * len(b) for b in biases]
-        data_loss = 0.0
-        for x, y in zip(X, Y):
-            # forward: z = W a + b, a = relu(z) on hidden layers
-            activations = [x]
-            for layer, (W, b) in enumerate(zip(weights, biases)):
-                a = activations[-1]
-                z = [sum(map(float.__mul__, row, a), bias) for row, bias in zip(W, b)]
-                hidden = layer < n_layers - 1
-                activations.append([max(v, 0.0) for v in z] if hidden else z)
-            margin = 1.0 + -y * activations[-1][0]
-            data_loss += max(margin, 0.0)
-            # backward: delta = dL/dz, dW += delta a^T, db += delta, dL/da = W^T delta
-            delta = [(-y if margin > 0.0 else 0.0) / len(X)]
-            for layer in range(n_layers - 1, -1, -1):
-                a_in, gW, gb = activations[layer], grad_w[layer], grad_b[layer]
-                for j, d in enumerate(delta):
-                    row = gW[j]
-                    for i, a_i in enumerate(a_in):
-                        row[i] += d * a_i
-                    gb[j] += d
-                if layer:
-                    columns = zip(*weights[layer])
-                    back = [sum(map(float.__mul__, col, delta)) for col in columns]
-                    delta = [g if v > 0.0 else 0.0 for g, v in zip(back, a_in)]
-        # L2 term alpha * sum(p^2): d/dp = 2 alpha p
-        reg = 0.0
-        for W, b, gW, gb in zip(weights, biases, grad_w, grad_b):
-            for row, grow in zip(W, gW):
-                for i, w in enumerate(row):
-                    reg += w * w
-                    grow[i] += 2.0 * ALPHA * w
-            for j, bias in enumerate(b):
-                reg += bias * bias
-                gb[j] += 2.0 * ALPHA * bias
-        loss = data_loss / len(X) + ALPHA * reg
-        grads = [
-            g for gW, gb in zip(grad_w, grad_b) for grow, gbj in zip(gW, gb) for g in (*grow, gbj)
-        ]
-        for W, b, gW, gb in zip(weights, biases, grad_w, grad_b):
-            for row, grow in zip(W, gW):
-                for i, g in enumerate(grow):
-                    row[i] -= learning_rate * g
-            for j, g in enumerate(gb):
-                b[j] -= learning_rate * g
-        return {"loss": loss, "grads": grads}
-
-    times, first = [], None
-    for k in range(steps):
         start = time.perf_counter()
-        result = step(1.0 - 0.9 * k / 100)
+        if optimizer is not None:
+            total_loss = library_loss(model, X, Y)
+            optimizer.zero_grad()
+            total_loss.backward()
+            optimizer.lr = learning_rate
+            optimizer.step()
+        else:
+            total_loss = demo_loss(model, Value, X, Y)
+            model.zero_grad()
+            total_loss.backward()
+            for p in params:
+                p.data -= learning_rate * p.grad
         times.append(time.perf_counter() - start)
-        first = first or result
-    return {"step_s": statistics.median(times), **first}
+        losses.append(total_loss.data)
+        grads = [p.grad for p in params]
+    return {"step_s": statistics.median(times), "losses": losses, "grads": grads}
+
+
+def worker_train_floats(floats: str, steps: int) -> dict:
+    """The hand-written floats step (forward and backward are timed, its update is not)."""
+    times, losses, grads = load_floats(floats).mlp_steps_floats(steps, N_POINTS)
+    return {"step_s": statistics.median(f + b for f, b in times), "losses": losses, "grads": grads}
 
 
 def worker_generic(engine: str, micrograd_dir: str | None, repeats: int) -> dict:
@@ -226,8 +190,12 @@ def worker_generic(engine: str, micrograd_dir: str | None, repeats: int) -> dict
         inputs = [make(x) for x in leaves]
         start = time.perf_counter()
         total = build_generic(inputs, ops)
-        total.backward()
+        try:
+            total.backward()
+        except RecursionError:
+            return {"graph_s": None}
         times.append(time.perf_counter() - start)
+        del total
     return {"graph_s": statistics.median(times), "grads": [grad_of(x) for x in inputs]}
 
 
@@ -262,10 +230,10 @@ def worker_memory(engine: str, micrograd_dir: str | None) -> dict:
     return result
 
 
-def worker_alive(engine: str, micrograd_dir: str | None, steps: int) -> dict:
+def worker_alive(engine: str, micrograd_dir: str | None, floats: str, steps: int) -> dict:
     """Values still alive after training with the cyclic garbage collector off."""
     Value, MLP = load_engine(engine, micrograd_dir)
-    X, Y = two_moons()
+    X, Y = load_floats(floats).moons(N_POINTS)
     random.seed(SEED)
     model = MLP(2, [16, 16, 1])
     gc.disable()
@@ -285,14 +253,14 @@ def run_worker(args: argparse.Namespace) -> dict:
     kind, engine = args.worker, args.engine
     if kind == "train":
         if engine == "floats":
-            return worker_train_floats(args.steps)
-        return worker_train(engine, args.micrograd, args.steps)
+            return worker_train_floats(args.floats, args.steps)
+        return worker_train(engine, args.micrograd, args.floats, args.steps)
     if kind == "generic":
         return worker_generic(engine, args.micrograd, args.repeats)
     if kind == "memory":
         return worker_memory(engine, args.micrograd)
     if kind == "alive":
-        return worker_alive(engine, args.micrograd, args.steps)
+        return worker_alive(engine, args.micrograd, args.floats, args.steps)
     raise ValueError(f"unknown worker {kind!r}")
 
 
@@ -324,6 +292,7 @@ def fmt_ms(seconds: float) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--micrograd", help="folder with micrograd 0.1.0 installed (--target)")
+    parser.add_argument("--floats", default=str(DEFAULT_FLOATS), help="the floats_mlp.py file")
     parser.add_argument("--steps", type=int, default=20, help="training steps to time (ours)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
@@ -343,30 +312,50 @@ def main() -> int:
     except ImportError:
         has_torch = False
 
+    floats_file = str(Path(args.floats).resolve())
+    if not Path(floats_file).exists():
+        parser.error(f"no hand-written floats step at {floats_file} (give --floats FILE)")
+
     print("## Training step: MLP(2, [16, 16, 1]), 100 points, hinge + L2, backward, SGD\n")
-    ours = spawn("train", "ours", None, steps=args.steps)
-    floats = spawn("train", "floats", None, steps=args.steps)
-    rows = [("this engine", ours), ("hand-written floats", floats)]
+    train = functools.partial(spawn, "train", floats=floats_file)
+    ours = train("ours", None, steps=args.steps)
+    rows = [
+        ("this engine (the README's code: losses.hinge + losses.l2, optim.SGD)", ours),
+        (
+            "this engine, running the micrograd demo's code",
+            train("ours-micrograd-style", None, steps=args.steps),
+        ),
+        ("hand-written floats step (floats_mlp.py)", train("floats", None, steps=args.steps)),
+    ]
     if mg:
-        rows.insert(1, ("micrograd 0.1.0", spawn("train", "micrograd", mg, steps=5)))
+        rows.insert(2, ("micrograd 0.1.0, the demo's code", train("micrograd", mg, steps=5)))
     for name, r in rows[1:]:
-        diff = max(abs(r["loss"] - ours["loss"]), max_abs_diff(r["grads"], ours["grads"]))
+        common = min(len(r["losses"]), len(ours["losses"]))
+        diff = max_abs_diff(r["losses"][:common], ours["losses"][:common])
+        if len(r["grads"]) == len(ours["grads"]) and common == args.steps:
+            diff = max(diff, max_abs_diff(r["grads"], ours["grads"]))
         if diff > 1e-9:
             raise SystemExit(f"{name} disagrees with this engine by {diff:g}")
-    print("| engine | time per step | this engine is |")
+    print("| engine | time per step | this engine |")
     print("|---|---:|---:|")
     for name, r in rows:
         ratio = r["step_s"] / ours["step_s"]
-        speed = (
-            "-"
-            if r is ours
-            else (f"{ratio:,.1f}x faster" if ratio >= 1 else f"{1 / ratio:,.2f}x slower")
-        )
+        if r is ours:
+            speed = "-"
+        elif ratio >= 1:
+            speed = f"is {ratio:,.1f}x faster"
+        else:
+            speed = f"takes {1 / ratio:,.2f}x as long"
         print(f"| {name} | {fmt_ms(r['step_s'])} | {speed} |")
-    print("\nAll engines start from the same weights and agree on the first step's loss and")
-    print("every gradient to 1e-9.\n")
+    print(f"\nMedians of {args.steps} steps (micrograd 0.1.0: 5). Every engine starts from the")
+    print("floats step's weights on its points and agrees with it on every step's loss and")
+    print("the last gradients to 1e-9. The floats step times its forward and backward")
+    print("passes, not its SGD update; the engines' times include theirs.\n")
 
-    print("## Generic scalar graph: 20,000 elementwise ops (+ - * relu **2), build + backward\n")
+    print(
+        f"## Generic scalar graph: {GENERIC_OPS:,} elementwise ops (+ - * relu **2), "
+        "build + backward\n"
+    )
     g_ours = spawn("generic", "ours", None)
     g_rows = [("this engine", g_ours)]
     if has_torch:
@@ -374,6 +363,8 @@ def main() -> int:
     if mg:
         g_rows.append(("micrograd 0.1.0", spawn("generic", "micrograd", mg)))
     for name, r in g_rows[1:]:
+        if r["graph_s"] is None:
+            continue
         diff = max_abs_diff(r["grads"], g_ours["grads"])
         scale = max(1.0, max(abs(g) for g in g_ours["grads"]))
         if diff > 1e-9 * scale:
@@ -381,6 +372,9 @@ def main() -> int:
     print("| engine | build + backward | this engine is |")
     print("|---|---:|---:|")
     for name, r in g_rows:
+        if r["graph_s"] is None:
+            print(f"| {name} | RecursionError | - |")
+            continue
         ratio = r["graph_s"] / g_ours["graph_s"]
         speed = "-" if r is g_ours else f"{ratio:,.1f}x faster"
         print(f"| {name} | {fmt_ms(r['graph_s'])} | {speed} |")
@@ -388,14 +382,14 @@ def main() -> int:
 
     print("## Memory, depth and garbage\n")
     m_ours = spawn("memory", "ours", None)
-    a_ours = spawn("alive", "ours", None, steps=30)
+    a_ours = spawn("alive", "ours", None, floats=floats_file, steps=30)
     cols = [("this engine", m_ours, a_ours)]
     if mg:
         cols.append(
             (
                 "micrograd 0.1.0",
                 spawn("memory", "micrograd", mg),
-                spawn("alive", "micrograd", mg, steps=30),
+                spawn("alive", "micrograd", mg, floats=floats_file, steps=30),
             )
         )
     print("| | " + " | ".join(name for name, _, _ in cols) + " |")

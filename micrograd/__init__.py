@@ -8,22 +8,25 @@
 4335.0
 """
 
+from micrograd import ops
 from micrograd.engine import (
+    Op,
     Value,
     apply,
     enable_grad,
     is_grad_enabled,
-    linear,
     no_grad,
     primitive,
 )
 from micrograd.forward import Dual, derivative
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from micrograd.ops import linear
 from micrograd.viz import draw_dot, trace_backward
 
 __all__ = [
     "Dual",
     "GradcheckError",
+    "Op",
     "Value",
     "apply",
     "derivative",
@@ -34,6 +37,7 @@ __all__ = [
     "is_grad_enabled",
     "linear",
     "no_grad",
+    "ops",
     "primitive",
     "trace_backward",
     "value_and_grad",

@@ -129,6 +129,9 @@ def _plot_loss(fig: Any, losses: list[float], accuracies: list[float], path: Pat
 def _draw_neuron(model: MLP, x: list[float], out: Path) -> str:
     """One trained first-layer neuron on input x, backpropagated, drawn with local derivatives.
 
+    The neuron relu(w . x + b) is one node of the graph, with every weight, input and
+    the bias as inputs.
+
     Picks the first neuron that is active on x, so that the gradients are not all 0.
     Returns the name of the file written.
     """
@@ -144,7 +147,6 @@ def _draw_neuron(model: MLP, x: list[float], out: Path) -> str:
         p.label = name
     result = neuron([Value(v, label=f"x.{i}") for i, v in enumerate(x)])
     result.label = "out"
-    result._prev[0].label = "z"  # the pre-activation w . x + b
     result.backward()
     dot = draw_dot(result, local_grads=True)
     try:

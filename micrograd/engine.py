@@ -1,196 +1,386 @@
-"""Scalar reverse-mode automatic differentiation: `Value` and its backward pass.
+"""Scalar reverse-mode automatic differentiation: `Value`, `Op` and the backward walk.
 
-Every op is a `Rule`: a name, the forward function on floats, and the local partial
-derivatives d out / d input_i written next to it. A node stores only its data, its
-gradient, its parents and its rule; nothing in a node refers back to the node, so a
-graph that is no longer referenced is freed at once by reference counting.
+An op is declared once, as an `Op`: its name, its forward function on floats and its
+local derivatives d out / d input_i written next to it (see `micrograd.ops`, the op
+table). The declaration installs the op's method on `Value` (and on every other
+registered number type, such as `micrograd.forward.Dual`) and is itself the function
+``ops.name(x)`` for floats, Values and Duals.
 
-Partial derivatives are written with arithmetic and the helpers below only, so the
-same rule evaluates on floats (the ordinary backward pass), on Values
-(``backward(create_graph=True)``, higher-order gradients) and on dual numbers
-(forward mode).
+A node stores only its data, its gradient, its label, its parents and its op; nothing
+in a node refers back to the node, so a graph that is no longer referenced is freed at
+once by reference counting. `backprop` is the one implementation of the chain-rule
+walk; ``Value.backward``, ``viz.trace_backward`` and ``functional.grad`` all call it.
 """
 
 from __future__ import annotations
 
-import functools
-import math
 import numbers
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from operator import attrgetter, mul
-from typing import Any, SupportsFloat
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat
 
 __all__ = [
-    "Rule",
+    "Op",
+    "Step",
     "Value",
     "apply",
+    "backprop",
+    "constant",
+    "declared_ops",
     "enable_grad",
+    "install_generic_op",
     "is_grad_enabled",
-    "linear",
+    "local_derivatives",
     "no_grad",
     "primitive",
+    "real",
+    "register_number_type",
+    "to_float",
+    "to_value",
     "topological_order",
 ]
 
-Number = int | float
+Partials = Callable[..., tuple[Any, ...]]
+Partial = Callable[..., Any]
 
 
 # ---------------------------------------------------------------------------
-# Helpers that let one derivative rule run on floats, Values and dual numbers
+# Numbers
 # ---------------------------------------------------------------------------
+
+
+def to_float(data: Any, what: str = "Value data") -> float:
+    """``data`` as a float if it is a real number, else TypeError naming ``what`` and its type.
+
+    Ints, floats and real number types with ``__float__`` (numpy scalars, 0-d arrays,
+    fractions) are accepted; complex numbers, strings, Values and arrays are refused.
+    """
+    if type(data) is float:  # exact type: float subclasses (np.float64) are converted
+        return data
+    if isinstance(data, int):
+        return float(data)
+    kind = getattr(getattr(data, "dtype", None), "kind", "")
+    if (
+        isinstance(data, (Value, str, bytes, complex))
+        or (isinstance(data, numbers.Complex) and not isinstance(data, numbers.Real))
+        or kind == "c"
+        or getattr(data, "ndim", 0) != 0
+        or not hasattr(type(data), "__float__")
+    ):
+        raise TypeError(f"{what} must be a real number, got {type(data).__name__}: {data!r:.60}")
+    return float(data)
 
 
 def real(x: Any) -> float:
-    """The plain float behind a float, a `Value` or a dual number."""
+    """The plain float behind a number, a `Value` or a dual number."""
     if isinstance(x, float):
         return x
     if isinstance(x, Value):
         return x.data
-    return x.real
-
-
-def _step(x: Any) -> float:
-    """d relu(x) / dx: 1 for x > 0, else 0 (0 at the kink, as in PyTorch)."""
-    return 1.0 if real(x) > 0.0 else 0.0
-
-
-def _sign(x: Any) -> float:
-    """d |x| / dx: the sign of x, 0 at 0 (as in PyTorch)."""
-    r = real(x)
-    return 1.0 if r > 0.0 else -1.0 if r < 0.0 else 0.0
-
-
-def _log(x: Any) -> Any:
-    """Natural log of a float, or the log op on a Value or dual number."""
-    return _log_float(x) if isinstance(x, float) else x.log()
+    value = getattr(x, "real", x)  # a dual number's value part; ints and floats are their own
+    return to_float(value)
 
 
 # ---------------------------------------------------------------------------
-# Forward functions on floats: Python's float semantics, with named errors
+# Ops
 # ---------------------------------------------------------------------------
 
 
-def _log_float(x: float) -> float:
-    if x <= 0.0:
-        raise ValueError(f"log: operand must be positive, got {x!r}")
-    return math.log(x)
+def _node(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
+    """A new Value made by ``op`` from ``parents``; with gradients off, a leaf."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    if _grad_enabled.get():
+        out._prev = parents
+        out._rule = op
+    else:
+        out._prev = ()
+        out._rule = None
+    return out
 
 
-def _sqrt_float(x: float) -> float:
-    if x < 0.0:
-        raise ValueError(f"sqrt: operand must be non-negative, got {x!r}")
-    return math.sqrt(x)
+_new_value = object.__new__
 
 
-def _pow_float(base: float, exponent: float) -> float:
-    if base < 0.0 and math.isfinite(exponent) and not float(exponent).is_integer():
-        raise ValueError(
-            f"pow: negative base {base!r} to the non-integer power {exponent!r} has no real value"
-        )
-    try:
-        return base**exponent
-    except OverflowError:
-        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows a float") from None
+class Op:
+    """A differentiable op: ``forward(*xs) -> float`` and ``partials(out, *xs) -> tuple``.
 
+    ``forward`` computes the op on floats, with Python's float errors. ``partials``
+    returns d out / d x_i for every input, given the output and the inputs; written
+    with arithmetic and the functions of `micrograd.ops`, it evaluates on floats (the
+    backward pass), on Values (``create_graph=True``, higher derivatives) and on dual
+    numbers (forward mode). ``partials`` may instead be a tuple of one function
+    ``(out, *xs) -> d out / d x_i`` per input: then a derivative is only evaluated for
+    inputs that can receive gradient (not for constants), so one that is undefined
+    there (pow's d / d exponent at a negative base) raises only when it is needed.
 
-def _exp_float(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(f"exp: exp({x!r}) overflows a float") from None
+    An op declared with `Op.declare` also gets a method on `Value` and on every type
+    registered with `register_number_type`. Calling an op applies it: ``op(x)`` is a
+    float for floats, a Value for Values, a dual number for dual numbers.
 
-
-def _sigmoid_float(x: float) -> float:
-    """1 / (1 + e^-x), evaluated so that e^t is only taken for t <= 0 (never overflows)."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _relu_float(x: float) -> float:
-    return x if x > 0.0 else 0.0
-
-
-def _affine(bias: float, weights: Iterable[float], inputs: Iterable[float]) -> float:
-    """b + sum_i w_i x_i."""
-    return sum(map(mul, weights, inputs), bias)
-
-
-def _pow_partials(out: Any, base: Any, exponent: Any) -> tuple[Any, Any]:
-    # d/d base = e * b^(e-1), zero when e == 0; d/d exponent = b^e * ln b, zero at b == 0
-    # (the limit for e > 0, PyTorch's convention for every e >= 0).
-    d_base = exponent * base ** (exponent - 1.0) if real(exponent) != 0.0 else 0.0
-    if real(base) == 0.0 and real(exponent) >= 0.0:
-        return d_base, 0.0
-    if real(base) < 0.0:
-        raise ValueError(
-            f"pow: the derivative with respect to the exponent needs a positive base, "
-            f"got {real(base)!r}"
-        )
-    return d_base, out * _log(base)
-
-
-# ---------------------------------------------------------------------------
-# Rules: each op's forward and local derivatives, side by side
-# ---------------------------------------------------------------------------
-
-
-class Rule:
-    """An op: ``name``, ``forward(*xs) -> float`` and ``partials(out, *xs) -> tuple``.
-
-    ``partials`` returns d out / d x_i for every input, given the output and the inputs.
+    ``params`` names constant parameters that follow the inputs (``leaky_relu(x, 0.1)``);
+    an op with parameters is applied through `bind`, which fixes their values.
     """
 
-    __slots__ = ("forward", "name", "partials")
+    name: str
+    forward: Callable[..., float]
+    partials: Partials
+    each: tuple[Partial, ...] | None
+    arity: int | None
+    method: str | None
+    reflected: str | None
+    params: tuple[tuple[str, Any], ...]
+    with_constant: Op | None
 
     def __init__(
         self,
         name: str,
         forward: Callable[..., float],
-        partials: Callable[..., tuple[Any, ...]],
+        partials: Partials | tuple[Partial, ...],
+        arity: int | None = 1,
+        *,
+        params: dict[str, Any] | None = None,
+        label: str | None = None,
+        doc: str | None = None,
     ) -> None:
+        each = tuple(partials) if isinstance(partials, (tuple, list)) else None
+        if not callable(forward) or not (callable(partials) or each):
+            raise TypeError(f"op {name!r}: forward and partials must be callable")
+        if each is not None and arity != len(each):
+            raise TypeError(f"op {name!r}: {len(each)} partials for {arity} inputs")
         self.name = name
         self.forward = forward
-        self.partials = partials
+        self.each = each
+        self.partials = partials if each is None else _all_of(each)  # type: ignore[assignment]
+        self.arity = arity
+        self.method = None
+        self.reflected = None
+        self.params = tuple((params or {}).items())
+        self.with_constant = None
+        self._label = label if label is not None else name + "({})"
+        self._bound: dict[tuple[Any, ...], Op] = {}
+        self.__doc__ = doc
+
+    @classmethod
+    def declare(
+        cls,
+        name: str,
+        forward: Callable[..., float],
+        partials: Partials | tuple[Partial, ...],
+        arity: int = 1,
+        *,
+        method: str | None = None,
+        reflected: str | None = None,
+        params: dict[str, Any] | None = None,
+        label: str | None = None,
+        with_constant: Op | None = None,
+        doc: str | None = None,
+    ) -> Op:
+        """Declare an op and install it as ``method`` (default: ``name``) on every number type.
+
+        ``reflected`` is the name of an operator's reflected method (``'__radd__'``).
+        ``with_constant`` is the op to use instead when the second operand is a plain
+        number (``x ** 2`` uses the power op with a constant exponent).
+        """
+        op = cls(name, forward, partials, arity, params=params, label=label, doc=doc)
+        op.method = method if method is not None else name
+        op.reflected = reflected
+        op.with_constant = with_constant
+        _DECLARED[op.method] = op
+        for kind in _NUMBER_TYPES:
+            kind._install_op(op)
+        return op
+
+    def bind(self, *values: Any) -> Op:
+        """This op with its parameters fixed to ``values`` (cached), ready to apply."""
+        if not self.params:
+            if values:
+                raise TypeError(f"{self.name}: takes no parameters, got {values!r:.60}")
+            return self
+        if len(values) > len(self.params):
+            raise TypeError(
+                f"{self.name}: takes {len(self.params)} parameters "
+                f"({', '.join(n for n, _ in self.params)}), got {len(values)}"
+            )
+        values = values + tuple(d for _, d in self.params[len(values) :])
+        key = tuple((type(v), v) for v in values)
+        bound = self._bound.get(key)
+        if bound is None:
+            floats = tuple(
+                to_float(v, f"{self.name}: parameter {n!r}")
+                for (n, _), v in zip(self.params, values)
+            )
+            bound = Op(
+                self._label.format(*values),
+                _with_params(self.forward, floats),
+                _with_params(self.partials, floats)
+                if self.each is None
+                else tuple(_with_params(p, floats) for p in self.each),
+                self.arity,
+            )
+            if len(self._bound) < 1024:
+                self._bound[key] = bound
+        return bound
+
+    def __call__(self, *args: Any, **params: Any) -> Any:
+        """Apply the op: inputs first, then parameters (positional or by name)."""
+        op = self
+        if self.params:
+            n = self.arity if self.arity is not None else len(args)
+            args, values = args[:n], args[n:]
+            names = [name for name, _ in self.params]
+            unknown = set(params) - set(names)
+            if unknown:
+                raise TypeError(f"{self.name}: unexpected parameter {sorted(unknown)[0]!r}")
+            given = dict(zip(names, values))
+            given.update(params)
+            op = self.bind(*(given.get(name, default) for name, default in self.params))
+        elif params:
+            raise TypeError(f"{self.name}: takes no parameters, got {sorted(params)[0]!r}")
+        if self.arity is not None and len(args) != self.arity:
+            raise TypeError(f"{self.name}: expected {self.arity} inputs, got {len(args)}")
+        return apply(op, *args)
+
+    def derivatives(
+        self, out: Any, inputs: tuple[Any, ...], needed: Iterable[bool]
+    ) -> tuple[Any, ...]:
+        """d out / d x_i for each input; 0.0 without evaluating it where ``needed`` is
+        False, for an op declared with one partial per input."""
+        if self.each is None:
+            return self.partials(out, *inputs)
+        return tuple(p(out, *inputs) if n else 0.0 for p, n in zip(self.each, needed))
+
+    def node(self, parents: tuple[Value, ...]) -> Value:
+        """The Value ``self(*parents)`` for parents that are all Values already (no checks:
+        the fast path for library code such as `micrograd.nn`)."""
+        return _node(self, self.forward(*map(_data_of, parents)), parents)
+
+    # record(data, parents): a new node of this op with the given ``data``, computed by
+    # the caller from ``parents`` (all Values) as ``forward`` would (no checks)
+    record = _node
+
+    def __copy__(self) -> Op:
+        return self  # an op is immutable: copies of models and graphs share it
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        return self
 
     def __repr__(self) -> str:
-        return f"Rule({self.name!r})"
+        return f"Op({self.name!r})"
 
 
-#                      forward                     partials d out / d inputs
-ADD = Rule("+", float.__add__, lambda out, a, b: (1.0, 1.0))
-SUB = Rule("-", float.__sub__, lambda out, a, b: (1.0, -1.0))
-MUL = Rule("*", float.__mul__, lambda out, a, b: (b, a))
-DIV = Rule("/", float.__truediv__, lambda out, a, b: (1.0 / b, -out / b))
-POW = Rule("**", _pow_float, _pow_partials)
-NEG = Rule("neg", float.__neg__, lambda out, x: (-1.0,))
-ABS = Rule("abs", abs, lambda out, x: (_sign(x),))
-EXP = Rule("exp", _exp_float, lambda out, x: (out,))
-LOG = Rule("log", _log_float, lambda out, x: (1.0 / x,))
-SQRT = Rule("sqrt", _sqrt_float, lambda out, x: (0.5 / out,))
-TANH = Rule("tanh", math.tanh, lambda out, x: (1.0 - out * out,))
-SIGMOID = Rule("sigmoid", _sigmoid_float, lambda out, x: (out * (1.0 - out),))
-RELU = Rule("ReLU", _relu_float, lambda out, x: (_step(x),))
-# w.x + b as one node; inputs are (b, w_1..w_n, x_1..x_n): d/db = 1, d/dw_i = x_i, d/dx_i = w_i
-LINEAR = Rule(
-    "w·x+b",
-    lambda b, *wx: _affine(b, wx[: len(wx) // 2], wx[len(wx) // 2 :]),
-    lambda out, b, *wx: (1.0, *wx[len(wx) // 2 :], *wx[: len(wx) // 2]),
-)
+def _all_of(each: tuple[Partial, ...]) -> Partials:
+    def partials(out: Any, *xs: Any) -> tuple[Any, ...]:
+        return tuple(p(out, *xs) for p in each)
+
+    return partials
 
 
-@functools.lru_cache(maxsize=1024, typed=True)
-def power_rule(exponent: Number) -> Rule:
-    """The rule for x ** c with a constant c: d/dx = c * x^(c-1) (0 when c == 0)."""
-    c = float(exponent)
-    return Rule(
-        f"**{exponent}",
-        lambda x: _pow_float(x, c),
-        lambda out, x: (c * x ** (c - 1.0) if c != 0.0 else 0.0,),
-    )
+def _with_params(function: Callable[..., Any], params: tuple[float, ...]) -> Callable[..., Any]:
+    def bound(*args: Any) -> Any:
+        return function(*args, *params)
+
+    return bound
+
+
+def apply(op: Op, *inputs: Any) -> Any:
+    """Apply ``op`` (parameters bound) to its inputs: a Value or dual number if any input is one.
+
+    Number types implement ``_apply_op(op, *inputs)``; the first input whose type does
+    decides the result. All plain numbers give a float.
+    """
+    for x in inputs:
+        apply_op = getattr(type(x), "_apply_op", None)
+        if apply_op is not None:
+            return apply_op(op, *inputs)
+    return op.forward(*(to_float(x, f"{op.name}: input") for x in inputs))
+
+
+class NumberType(Protocol):
+    """What a number type registered with `register_number_type` provides."""
+
+    @classmethod
+    def _apply_op(cls, op: Op, *inputs: Any) -> Any: ...
+
+    @classmethod
+    def _install_op(cls, op: Op) -> None: ...
+
+
+_NUMBER_TYPES: list[type[NumberType]] = []
+_DECLARED: dict[str, Op] = {}
+
+
+def register_number_type(kind: type[NumberType]) -> None:
+    """Give ``kind`` every declared op now, and every op declared later.
+
+    ``kind._install_op(op)`` is called once per op; `install_generic_op` is a ready
+    implementation built on ``kind._apply_op``.
+    """
+    if kind not in _NUMBER_TYPES:
+        _NUMBER_TYPES.append(kind)
+        for op in _DECLARED.values():
+            kind._install_op(op)
+
+
+def declared_ops() -> dict[str, Op]:
+    """Every op declared with `Op.declare`, by method name, in declaration order."""
+    return dict(_DECLARED)
+
+
+def install_generic_op(kind: type, op: Op) -> None:
+    """Install ``op`` on ``kind`` as methods that call ``kind._apply_op``.
+
+    Operators return NotImplemented for operands that are neither ``kind`` nor real
+    numbers, so Python can try the other operand.
+    """
+    apply_op = kind._apply_op  # type: ignore[attr-defined]
+
+    def accepts(x: Any) -> bool:
+        if isinstance(x, kind):
+            return True
+        try:
+            to_float(x)
+        except TypeError:
+            return False
+        return True
+
+    if op.arity == 2:
+
+        def method(self: Any, other: Any) -> Any:
+            if not accepts(other):
+                return NotImplemented
+            if op.with_constant is not None and not isinstance(other, kind):
+                return apply_op(op.with_constant.bind(other), self)
+            return apply_op(op, self, other)
+
+        def reflected(self: Any, other: Any) -> Any:
+            if not accepts(other):
+                return NotImplemented
+            return apply_op(op, other, self)
+
+        _set_method(kind, op, op.method, method)
+        if op.reflected:
+            _set_method(kind, op, op.reflected, reflected)
+    else:
+
+        def unary(self: Any, *params: Any, **named: Any) -> Any:
+            return op(self, *params, **named)
+
+        _set_method(kind, op, op.method, unary)
+
+
+def _set_method(kind: type, op: Op, name: str | None, function: Callable[..., Any]) -> None:
+    if name is None:
+        return
+    function.__name__ = name
+    function.__qualname__ = f"{kind.__name__}.{name}"
+    function.__doc__ = op.__doc__
+    setattr(kind, name, function)
 
 
 # ---------------------------------------------------------------------------
@@ -234,47 +424,31 @@ def enable_grad() -> AbstractContextManager[None]:
 # ---------------------------------------------------------------------------
 
 
-def _to_float(data: Any, what: str = "Value data") -> float:
-    """``data`` as a float if it is a real number, else TypeError naming ``what`` and its type."""
-    if type(data) is float:  # exact type: float subclasses (np.float64) are converted
-        return data
-    if isinstance(data, int):
-        return float(data)
-    kind = getattr(getattr(data, "dtype", None), "kind", "")
-    if (
-        isinstance(data, (Value, str, bytes, complex))
-        or (isinstance(data, numbers.Complex) and not isinstance(data, numbers.Real))
-        or kind == "c"
-        or getattr(data, "ndim", 0) != 0
-        or not hasattr(type(data), "__float__")
-    ):
-        raise TypeError(f"{what} must be a real number, got {type(data).__name__}: {data!r:.60}")
-    return float(data)
-
-
-def _node(data: float, parents: tuple[Value, ...], rule: Rule) -> Value:
-    """A new Value that records ``parents`` and ``rule`` unless gradients are off."""
-    out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
-    if _grad_enabled.get():
-        out._prev = parents
-        out._rule = rule
-    else:
-        out._prev = ()
-        out._rule = None
+def constant(x: Any) -> Value:
+    """A leaf for the number ``x`` that needs no gradient: the walk evaluates no derivative
+    with respect to it (TypeError if ``x`` is not a real number)."""
+    out = Value(x)
+    out._rule = CONSTANT
     return out
 
 
-def _operand(x: Any) -> Value | Any:
-    """A Value for ``x`` (numbers become constant leaves), or NotImplemented."""
+def to_value(x: Any) -> Value:
+    """``x`` itself if it is a Value, else a constant (TypeError if not a real number)."""
+    return x if isinstance(x, Value) else constant(x)
+
+
+def _operand(x: Any) -> Value | None:
+    """A Value for an operator's other operand (numbers become constants), or None."""
     if isinstance(x, Value):
         return x
     try:
-        return Value(x)
+        return constant(x)
     except TypeError:
-        return NotImplemented
+        return None
+
+
+def _is_variable(v: Value) -> bool:
+    return v._rule is not CONSTANT
 
 
 class Value:
@@ -285,19 +459,22 @@ class Value:
     >>> c.backward()
     >>> a.grad, b.grad   # dc/da = b + 1, dc/db = a
     (-2.0, 2.0)
+
+    Its ops (``+ - * / **``, ``exp``, ``tanh``, ...) come from the op table in
+    `micrograd.ops`.
     """
 
-    __slots__ = ("_prev", "_rule", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_prev", "_rule", "data", "grad", "label")
     __array_ufunc__ = None  # numpy scalars on the left defer to our reflected ops
 
     data: float
     grad: Any  # float, or a Value after backward(create_graph=True)
     label: str
     _prev: tuple[Value, ...]
-    _rule: Rule | None
+    _rule: Op | None
 
     def __init__(self, data: SupportsFloat, label: str = "") -> None:
-        self.data = _to_float(data)
+        self.data = to_float(data)
         self.grad = 0.0
         self.label = label
         self._prev = ()
@@ -317,110 +494,75 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
 
-    # -- binary ops ----------------------------------------------------------
+    if TYPE_CHECKING:  # the methods that micrograd.ops installs, for type checkers
 
-    def __add__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(self.data + other.data, (self, other), ADD)
+        def __add__(self, other: Value | float) -> Value: ...
+        def __radd__(self, other: float) -> Value: ...
+        def __sub__(self, other: Value | float) -> Value: ...
+        def __rsub__(self, other: float) -> Value: ...
+        def __mul__(self, other: Value | float) -> Value: ...
+        def __rmul__(self, other: float) -> Value: ...
+        def __truediv__(self, other: Value | float) -> Value: ...
+        def __rtruediv__(self, other: float) -> Value: ...
+        def __pow__(self, other: Value | float) -> Value: ...
+        def __rpow__(self, other: float) -> Value: ...
+        def __neg__(self) -> Value: ...
+        def __abs__(self) -> Value: ...
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def relu(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def leaky_relu(self, slope: float = 0.01) -> Value: ...
 
-    def __radd__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(other.data + self.data, (other, self), ADD)
-
-    def __sub__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(self.data - other.data, (self, other), SUB)
-
-    def __rsub__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(other.data - self.data, (other, self), SUB)
-
-    def __mul__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(self.data * other.data, (self, other), MUL)
-
-    def __rmul__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(other.data * self.data, (other, self), MUL)
-
-    def __truediv__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(self.data / other.data, (self, other), DIV)
-
-    def __rtruediv__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(other.data / self.data, (other, self), DIV)
-
-    def __pow__(self, other: Any) -> Value:
-        if isinstance(other, Value):
-            return _node(_pow_float(self.data, other.data), (self, other), POW)
-        if not isinstance(other, (int, float)):
-            other = _operand(other)
-            if other is NotImplemented:
-                return NotImplemented
-            other = other.data
-        rule = power_rule(other)
-        return _node(rule.forward(self.data), (self,), rule)
-
-    def __rpow__(self, other: Any) -> Value:
-        other = _operand(other)
-        if other is NotImplemented:
-            return NotImplemented
-        return _node(_pow_float(other.data, self.data), (other, self), POW)
-
-    # -- unary ops -----------------------------------------------------------
-
-    def __neg__(self) -> Value:
-        return _node(-self.data, (self,), NEG)
-
-    def __abs__(self) -> Value:
-        return _node(abs(self.data), (self,), ABS)
-
-    def exp(self) -> Value:
-        """e^x; d/dx = e^x."""
-        return _node(_exp_float(self.data), (self,), EXP)
-
-    def log(self) -> Value:
-        """ln x for x > 0; d/dx = 1/x."""
-        return _node(_log_float(self.data), (self,), LOG)
-
-    def sqrt(self) -> Value:
-        """sqrt(x) for x >= 0; d/dx = 1 / (2 sqrt(x))."""
-        return _node(_sqrt_float(self.data), (self,), SQRT)
-
-    def tanh(self) -> Value:
-        """tanh x; d/dx = 1 - tanh^2 x. Finite for every float."""
-        return _node(math.tanh(self.data), (self,), TANH)
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e^-x); d/dx = s (1 - s). Finite for every float."""
-        return _node(_sigmoid_float(self.data), (self,), SIGMOID)
-
-    def relu(self) -> Value:
-        """max(0, x); d/dx = 1 for x > 0, else 0."""
-        return _node(_relu_float(self.data), (self,), RELU)
+    # -- how ops reach Value -------------------------------------------------
 
     @classmethod
-    def _apply_rule(cls, rule: Rule, *inputs: Any) -> Value:
-        """The node ``rule(*inputs)``; numbers among the inputs become constants."""
-        parents = tuple(map(_lift, inputs))
-        return _node(rule.forward(*map(_data_of, parents)), parents, rule)
+    def _apply_op(cls, op: Op, *inputs: Any) -> Value:
+        """The node ``op(*inputs)``; numbers among the inputs become constants."""
+        parents = tuple(map(to_value, inputs))
+        return _node(op, op.forward(*map(_data_of, parents)), parents)
+
+    @classmethod
+    def _install_op(cls, op: Op) -> None:
+        """Install ``op`` as fast Value methods (operators return NotImplemented for
+        operands that are not numbers)."""
+        forward = op.forward
+        if op.arity == 2:
+            with_constant = op.with_constant
+
+            def method(self: Value, other: Any) -> Any:
+                if type(other) is not Value:
+                    if with_constant is not None and not isinstance(other, Value):
+                        try:
+                            bound = with_constant.bind(other)
+                        except TypeError:
+                            return NotImplemented
+                        return _node(bound, bound.forward(self.data), (self,))
+                    other = _operand(other)
+                    if other is None:
+                        return NotImplemented
+                return _node(op, forward(self.data, other.data), (self, other))
+
+            def reflected(self: Value, other: Any) -> Any:
+                other = _operand(other)
+                if other is None:
+                    return NotImplemented
+                return _node(op, forward(other.data, self.data), (other, self))
+
+            _set_method(cls, op, op.method, method)
+            if op.reflected:
+                _set_method(cls, op, op.reflected, reflected)
+        elif op.arity == 1 and not op.params:
+
+            def unary(self: Value) -> Value:
+                return _node(op, forward(self.data), (self,))
+
+            _set_method(cls, op, op.method, unary)
+        else:
+            install_generic_op(cls, op)
 
     # -- graph ---------------------------------------------------------------
 
@@ -432,60 +574,62 @@ class Value:
         """Backpropagate d self / d node into ``node.grad`` for every node of the graph.
 
         Leaves (nodes without parents) accumulate over calls, as in PyTorch; every other
-        node of the graph is reset and holds the gradient of this call only. Gradients
-        are summed where a node feeds several ops (the fork rule).
+        node the pass reaches is reset and holds the gradient of this call only.
+        Gradients are summed where a node feeds several ops (the fork rule).
 
-        A node whose gradient is exactly zero passes nothing on: its contributions
-        would all be zero (PyTorch gives nan there only when a local derivative is
-        infinite or nan).
+        Only gradient that can be nonzero is passed on: a node whose gradient is exactly
+        zero passes nothing, and the pass does not go behind a node whose local
+        derivatives are all exactly zero (a ReLU at a negative input); nodes only
+        reachable that way keep their ``.grad`` (0.0 for a new node). PyTorch differs
+        only where a local derivative is infinite or nan: it gives nan there.
+
+        If a local derivative cannot be evaluated (``sqrt`` at 0), the error names the
+        op and no ``.grad`` is changed.
 
         With ``create_graph=True`` the gradients are Values with graphs of their own, so
         they can be differentiated again. As in PyTorch this makes reference cycles
         (a leaf's ``.grad`` graph leads back to the leaf): reset ``.grad`` when done.
         """
-        seed = _to_float(gradient, "gradient")
-        order = topological_order(self)
-        for node in order:
-            node.grad = 0.0
-        if create_graph:
-            seed = Value(seed)
+        seed = to_float(gradient, "gradient")
+        grads = backprop(self, Value(seed) if create_graph else seed, create_graph=create_graph)
+        for node, g in grads.items():
+            if node._prev:
+                node.grad = g
+            else:
+                node.grad = node.grad + g
+
+    def _backward(self) -> None:
+        """micrograd's per-node step: ``parent.grad += self.grad * d self / d parent``.
+
+        Lets the lecture's manual backprop run (``o.grad = 1.0; o._backward()``, node
+        by node); ``backward()`` does the whole pass at once.
+        """
         if self._prev:
-            self.grad = seed
-        else:
-            self.grad = self.grad + seed
-        _propagate(order, create_graph)
-
-
-def _propagate(order: list[Value], create_graph: bool) -> None:
-    """Pass each node's gradient to its parents: parent.grad += node.grad * d node/d parent.
-
-    With ``create_graph`` the local derivatives are evaluated on the Values themselves,
-    so the gradients are Values with graphs of their own.
-    """
-    node = None
-    try:
-        if create_graph:
-            for node in order:
-                g = node.grad
-                parents = node._prev
-                for parent, d in zip(parents, node._rule.partials(node, *parents)):
-                    parent.grad = parent.grad + g * d
-            return
-        for node in order:
-            g = node.grad
-            if g == 0.0:  # every contribution would be zero: nothing to pass on
-                continue
-            parents = node._prev
-            partials = node._rule.partials(node.data, *map(_data_of, parents))
-            for parent, d in zip(parents, partials):
+            g = self.grad
+            for parent, d in zip(self._prev, local_derivatives(self)):
                 parent.grad += g * d
-    except ArithmeticError as error:
-        raise type(error)(f"backward through {node._op!r} at {node!r}: {error}") from error
 
 
-_new_value = object.__new__
 _data_of = attrgetter("data")
 _parents_of = attrgetter("_prev")
+
+
+# ---------------------------------------------------------------------------
+# The backward walk
+# ---------------------------------------------------------------------------
+
+
+def local_derivatives(node: Value) -> tuple[float, ...]:
+    """d node / d parent for each of ``node._prev``, at the current data (floats).
+
+    Raises the op's error (ValueError, ArithmeticError) where a derivative is undefined.
+    """
+    op, parents = node._rule, node._prev
+    if not parents or op is None:
+        return ()
+    if op.each is None:
+        return op.partials(node.data, *map(_data_of, parents))
+    return op.derivatives(node.data, tuple(map(_data_of, parents)), map(_is_variable, parents))
 
 
 def topological_order(root: Value) -> list[Value]:
@@ -497,106 +641,223 @@ def topological_order(root: Value) -> list[Value]:
     depth-first search (a node is emitted once all its parents are), so depth is
     unlimited.
     """
+    return [node for node, _ in _plan(root, lambda node: (), prune=False)]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One edge of the backward pass: ``to``'s gradient accumulator gets ``grad * local``.
+
+    ``node`` is the op output being processed and ``grad`` its gradient d root / d node
+    at that moment; ``to`` is its input number ``slot`` (``node._prev[slot]``) and
+    ``local`` is d node / d to. ``contribution = grad * local`` takes ``to``'s
+    accumulator from ``before`` to ``after``.
+    """
+
+    node: Value
+    to: Value
+    slot: int
+    grad: Any
+    local: Any
+    contribution: Any
+    before: Any
+    after: Any
+
+    def __repr__(self) -> str:
+        return (
+            f"Step(node={_describe(self.node)}, to={_describe(self.to)}, slot={self.slot}, "
+            f"grad={self.grad!r}, local={self.local!r}, contribution={self.contribution!r}, "
+            f"before={self.before!r}, after={self.after!r})"
+        )
+
+
+def _describe(v: Value) -> str:
+    """A short description of a node: its label, or its data; and its op."""
+    text = repr(v.label) if v.label else f"Value(data={v.data!r})"
+    return f"{text} ({v._op})" if v._prev else text
+
+
+def _plan(
+    root: Value,
+    partials_of: Callable[[Value], Any],
+    prune: bool = True,
+    until: Collection[Value] = (),
+) -> list[tuple[Value, Any]]:
+    """The interior nodes behind ``root`` in backward order, each with ``partials_of(node)``.
+
+    With ``prune``, a node whose local derivatives are all exactly 0.0 is a dead end:
+    it comes with no derivatives (its edges would pass nothing) and the search does not
+    go behind it; nor behind the nodes in ``until``. A ``partials_of`` that raises is
+    kept as the error, to be raised only if gradient reaches that node.
+    """
     if not root._prev:
         return []
-    emitted: list[Value] = []  # parents before the nodes that consume them
-    visited = set()
-    stack: list[Value | None] = [root]
+    emitted: list[tuple[Value, Any]] = []
+    visited: set[Value] = set()
+    stack: list[Any] = [root]  # nodes to visit, and (node, partials) pairs that are done
+    pop, push, emit, visit = stack.pop, stack.append, emitted.append, visited.add
     while stack:
-        node = stack.pop()
-        if node is None:  # marker: everything above it on the stack is done
-            emitted.append(stack.pop())
+        node = pop()
+        if node.__class__ is tuple:  # everything pushed after it is done: emit it
+            emit(node)
         elif node not in visited:
-            visited.add(node)
-            stack.append(node)
-            stack.append(None)
+            visit(node)
+            try:
+                partials = partials_of(node)
+            except (ArithmeticError, ValueError, TypeError, NotImplementedError) as error:
+                partials = error
+            if prune and partials.__class__ is tuple and not any(partials):
+                push((node, ()))  # a dead end: it passes nothing on, so its edges are skipped
+                continue
+            push((node, partials))
+            if until and node in until:
+                continue
             for parent in filter(_parents_of, node._prev):  # interior parents only
                 if parent not in visited:
-                    stack.append(parent)
+                    push(parent)
     emitted.reverse()
     return emitted
 
 
-# ---------------------------------------------------------------------------
-# Fused and user-defined ops
-# ---------------------------------------------------------------------------
+def backprop(
+    root: Value,
+    seed: Any = 1.0,
+    *,
+    create_graph: bool = False,
+    on_step: Callable[[Step], Any] | None = None,
+    until: Collection[Value] = (),
+) -> dict[Value, Any]:
+    """The chain-rule walk: d root / d node for every node it reaches, as a new dict.
 
+    Starts from ``{root: seed}`` and visits the interior nodes in `topological_order`;
+    each node n with gradient g != 0 passes ``g * dn/dp`` to each of its parents p
+    (the chain rule), and a parent's contributions add up (the fork rule). Changes no
+    node: `Value.backward` writes the result into ``.grad``.
 
-def linear(weights: Iterable[Any], inputs: Iterable[Any], bias: Any = 0.0) -> Value:
-    """w . x + b as a single node with all of w, x and b as parents.
+    ``create_graph=True`` evaluates the local derivatives on the Values themselves, so
+    the gradients are Values that can be differentiated again (``seed`` should then
+    be a Value). ``on_step(step)`` is called with a `Step` for every edge as its
+    contribution is added; it also sees the zero contributions of nodes whose local
+    derivatives are all 0 (a ReLU at a negative input), which the walk otherwise skips
+    along with everything only reachable through them. The walk does not go behind
+    the nodes in ``until`` (their own gradients are complete; their parents' are not).
 
-    Same value and gradients as ``sum(w_i * x_i) + b`` built from binary ops, with
-    one node instead of 2n + 1. Numbers are taken as constants.
+    Errors from a local derivative (``sqrt`` at 0, ``pow``'s d/d exponent at a negative
+    base) are raised with the op's name, and only when gradient actually reaches that
+    node.
     """
-    ws, xs = list(weights), list(inputs)
-    if len(ws) != len(xs):
-        raise ValueError(f"linear: {len(ws)} weights but {len(xs)} inputs")
-    if all(isinstance(v, Value) or not hasattr(type(v), "_apply_rule") for v in (bias, *ws, *xs)):
-        return _linear([_lift(w) for w in ws], [_lift(x) for x in xs], _lift(bias))
-    return apply(LINEAR, bias, *ws, *xs)  # dual numbers: forward mode
+    if create_graph:
+
+        def partials_of(node: Value) -> Any:
+            parents = node._prev
+            return node._rule.derivatives(node, parents, map(_is_variable, parents))  # type: ignore[union-attr]
+
+    else:
+        partials_of = local_derivatives
+    grads: dict[Value, Any] = {root: seed}
+    get, setdefault = grads.get, grads.setdefault
+    for node, partials in _plan(root, partials_of, on_step is None, until):
+        g = setdefault(node, 0.0)
+        if g.__class__ is float and g == 0.0:  # every contribution would be zero
+            continue
+        if partials.__class__ is not tuple:
+            raise _at(partials, node)
+        parents = node._prev
+        if on_step is None:
+            for parent, d in zip(parents, partials):
+                grads[parent] = get(parent, 0.0) + g * d
+        else:
+            for slot, (parent, d) in enumerate(zip(parents, partials)):
+                before = get(parent, 0.0)
+                contribution = g * d
+                grads[parent] = after = before + contribution
+                on_step(Step(node, parent, slot, g, d, contribution, before, after))
+    return grads
 
 
-def _linear(ws: list[Value], xs: list[Value], bias: Value) -> Value:
-    data = _affine(bias.data, map(_data_of, ws), map(_data_of, xs))
-    return _node(data, (bias, *ws, *xs), LINEAR)
+def _at(error: BaseException, node: Value) -> BaseException:
+    """``error`` raised by a local derivative, retold with the op and the node."""
+    where = f"backward through {node._op!r} at {node!r}"
+    try:
+        retold = type(error)(f"{where}: {error}")
+    except TypeError:  # an exception type with a different constructor
+        return error
+    retold.__cause__ = error
+    return retold
 
 
-def _lift(x: Any) -> Value:
-    """``x`` itself if it is a Value, else a constant leaf (TypeError if not a number)."""
-    return x if isinstance(x, Value) else Value(x)
+# ---------------------------------------------------------------------------
+# User-defined ops
+# ---------------------------------------------------------------------------
 
 
 def primitive(
     forward: Callable[..., float],
-    *partials: Callable[..., float],
+    *partials: Callable[..., Any],
     name: str | None = None,
-) -> Callable[..., Value]:
+) -> Op:
     """Make a differentiable op from its forward function and its partial derivatives.
 
     ``forward(x_1, ..., x_n)`` and each ``partials[i](x_1, ..., x_n)`` (d out / d x_i)
-    take the inputs' data as floats. The result takes Values or numbers:
+    take the inputs. The result is an `Op`: call it on Values, dual numbers or floats.
 
+    >>> from micrograd import ops
     >>> softplus = primitive(lambda x: math.log1p(math.exp(x)),
-    ...                      lambda x: 1 / (1 + math.exp(-x)), name='softplus')
+    ...                      lambda x: ops.sigmoid(x), name='softplus')
     >>> y = softplus(Value(0.0)); y.backward(); y.data, y._prev[0].grad
     (0.6931471805599453, 0.5)
+
+    Partials written with `micrograd.ops` (and arithmetic) also take Values, so the
+    op supports ``create_graph=True`` and ``grad(grad(f))``. Partials written with
+    ``math`` work for first derivatives; differentiating them again raises an error
+    that says so.
     """
     if not callable(forward) or not all(callable(p) for p in partials):
         raise TypeError("primitive: forward and every partial must be callable")
     if not partials:
         raise TypeError("primitive: give one partial derivative per input")
-    arity = len(partials)
     op_name = name if name is not None else getattr(forward, "__name__", "primitive")
 
-    def local_partials(out: Any, *xs: Any) -> tuple[float, ...]:
-        if any(isinstance(x, Value) for x in xs):
-            raise NotImplementedError(
-                f"primitive {op_name!r}: its partial derivatives are float functions, so "
-                "its gradient cannot be differentiated again (create_graph=True)"
-            )
-        return tuple(_to_float(p(*xs)) for p in partials)
+    def checked_forward(*xs: float) -> float:
+        return to_float(forward(*xs), f"primitive {op_name!r}: the forward result")
 
-    rule = Rule(op_name, lambda *xs: _to_float(forward(*xs)), local_partials)
+    def checked(i: int, partial: Callable[..., Any]) -> Partial:
+        def derivative(out: Any, *xs: Any) -> Any:
+            on_floats = all(x.__class__ is float for x in xs)
+            try:
+                d = partial(*xs)
+            except TypeError as error:
+                if on_floats:
+                    raise
+                raise NotImplementedError(
+                    f"primitive {op_name!r}: partial derivative {i} cannot take "
+                    f"{type(xs[0]).__name__}s ({error}), so the gradient cannot be "
+                    "differentiated again (create_graph=True, grad(grad(f))); write it "
+                    "with micrograd.ops (ops.exp, ops.sigmoid, ...) instead of math"
+                ) from error
+            return to_float(d, f"primitive {op_name!r}: partial {i}") if on_floats else d
 
-    def op(*inputs: Any) -> Any:
-        if len(inputs) != arity:
-            raise TypeError(f"{op_name}: expected {arity} inputs, got {len(inputs)}")
-        return apply(rule, *inputs)
+        return derivative
 
-    op.__name__ = op_name
-    op.__doc__ = f"The {op_name!r} op, differentiable in each of its {arity} inputs."
-    op.rule = rule  # type: ignore[attr-defined]
-    return op
+    return Op(
+        op_name,
+        checked_forward,
+        tuple(checked(i, p) for i, p in enumerate(partials)),
+        len(partials),
+        doc=f"The {op_name!r} op, differentiable in each of its {len(partials)} inputs.",
+    )
 
 
-def apply(rule: Rule, *inputs: Any) -> Any:
-    """Apply ``rule`` to its inputs: a Value (or dual number) if any input is one.
+register_number_type(Value)
+CONSTANT = Op("", float, lambda out: (), 0, doc="a number lifted into the graph")
 
-    Types that carry derivatives implement ``_apply_rule(rule, *inputs)``; the first
-    input whose type does decides the result. All plain numbers give a float.
-    """
-    for x in inputs:
-        apply_rule = getattr(type(x), "_apply_rule", None)
-        if apply_rule is not None:
-            return apply_rule(rule, *inputs)
-    return rule.forward(*map(_to_float, inputs))
+
+def __getattr__(name: str) -> Any:
+    """``linear`` lives in `micrograd.ops`; importing it from here still works."""
+    if name == "linear":
+        return _ops.linear
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# The op table declares every op and installs its methods on Value (and needs Value).
+from micrograd import ops as _ops  # noqa: E402

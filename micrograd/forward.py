@@ -5,51 +5,21 @@ A dual number is ``a + b ε`` with ``ε² = 0`` (and ``ε ≠ 0``). Taylor expan
 along with the value ``a`` yields the derivative, with no graph and no backward pass.
 For example ``f(x) = 2x² + 3x + 1`` at ``4 + ε`` is ``45 + 19 ε``, so ``f'(4) = 19``.
 
-`Dual` implements no derivative of its own: every op applies the engine's `Rule`
-(``real = rule.forward(*reals)``, ``dual = Σ ∂out/∂x_i · dual_i`` with the partials from
-``rule.partials``), so forward mode, reverse mode and custom `primitive` ops share one
-definition of each derivative.
+`Dual` implements no derivative of its own: every op of the op table (`micrograd.ops`)
+applies its declaration (``real = op.forward(*reals)``, ``dual = Σ ∂out/∂x_i · dual_i``
+with the partials from ``op.partials``), so forward mode, reverse mode and custom
+`primitive` ops share one definition of each derivative.
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Sequence
-from typing import Any, SupportsFloat
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, SupportsFloat
 
-from micrograd.engine import (
-    ABS,
-    ADD,
-    DIV,
-    EXP,
-    LOG,
-    MUL,
-    NEG,
-    POW,
-    RELU,
-    SIGMOID,
-    SQRT,
-    SUB,
-    TANH,
-    Rule,
-    _to_float,
-    power_rule,
-)
+from micrograd.engine import Op, install_generic_op, register_number_type, to_float
 
 __all__ = ["Dual", "derivative"]
-
-
-def _checked(x: Any, part: str) -> float:
-    """``x`` as a float, or TypeError naming the part of the dual number it was for."""
-    return _to_float(x, f"Dual {part} part")
-
-
-def _constant(x: Any) -> float | None:
-    """A plain number as a float (a constant: tangent 0), or None if ``x`` is not one."""
-    try:
-        return _to_float(x)
-    except TypeError:
-        return None
 
 
 def _make(real: float, dual: float) -> Dual:
@@ -59,25 +29,6 @@ def _make(real: float, dual: float) -> Dual:
     return out
 
 
-def _combine(rule: Rule, reals: Sequence[float], duals: Sequence[float]) -> Dual:
-    """``rule`` applied to the dual numbers ``reals + duals ε``.
-
-    Inputs with a zero tangent contribute nothing (an infinite partial times a zero
-    tangent is dropped rather than giving nan), as a zero gradient passes nothing on
-    in the backward pass.
-    """
-    out = rule.forward(*reals)
-    if not any(duals):
-        return _make(out, 0.0)
-    try:
-        partials = rule.partials(out, *reals)
-    except ArithmeticError as error:
-        raise type(error)(
-            f"forward-mode derivative of {rule.name!r} at {list(reals)!r}: {error}"
-        ) from error
-    return _make(out, float(sum(p * d for p, d in zip(partials, duals) if d)))
-
-
 class Dual:
     """The dual number ``real + dual ε`` (``ε² = 0``): a value and its directional derivative.
 
@@ -85,8 +36,9 @@ class Dual:
     >>> 2 * x**2 + 3 * x + 1     # f(4) = 45, f'(4) = 4*4 + 3 = 19
     Dual(real=45.0, dual=19.0)
 
-    Supports the same operators and methods as `Value`, with numbers on either side
-    (they are constants, tangent 0), and works with `micrograd.primitive` ops.
+    Has every op of the op table (`micrograd.ops`) as a method or operator, with numbers
+    on either side (they are constants, tangent 0), and works with
+    `micrograd.primitive` ops.
     """
 
     __slots__ = ("dual", "real")
@@ -96,15 +48,44 @@ class Dual:
     dual: float
 
     def __init__(self, real: SupportsFloat, dual: SupportsFloat = 0.0) -> None:
-        self.real = _checked(real, "real")
-        self.dual = _checked(dual, "dual")
+        self.real = to_float(real, "Dual real part")
+        self.dual = to_float(dual, "Dual dual part")
 
     def __repr__(self) -> str:
         return f"Dual(real={self.real!r}, dual={self.dual!r})"
 
+    if TYPE_CHECKING:  # the methods that micrograd.ops installs, for type checkers
+
+        def __add__(self, other: Dual | float) -> Dual: ...
+        def __radd__(self, other: float) -> Dual: ...
+        def __sub__(self, other: Dual | float) -> Dual: ...
+        def __rsub__(self, other: float) -> Dual: ...
+        def __mul__(self, other: Dual | float) -> Dual: ...
+        def __rmul__(self, other: float) -> Dual: ...
+        def __truediv__(self, other: Dual | float) -> Dual: ...
+        def __rtruediv__(self, other: float) -> Dual: ...
+        def __pow__(self, other: Dual | float) -> Dual: ...
+        def __rpow__(self, other: float) -> Dual: ...
+        def __neg__(self) -> Dual: ...
+        def __abs__(self) -> Dual: ...
+        def exp(self) -> Dual: ...
+        def log(self) -> Dual: ...
+        def sqrt(self) -> Dual: ...
+        def tanh(self) -> Dual: ...
+        def sigmoid(self) -> Dual: ...
+        def relu(self) -> Dual: ...
+        def softplus(self) -> Dual: ...
+        def leaky_relu(self, slope: float = 0.01) -> Dual: ...
+
     @classmethod
-    def _apply_rule(cls, rule: Rule, *inputs: Any) -> Dual:
-        """``rule(*inputs)`` in forward mode; numbers among the inputs are constants."""
+    def _apply_op(cls, op: Op, *inputs: Any) -> Dual:
+        """``op(*inputs)`` in forward mode: real part ``op.forward(*reals)``, dual part
+        ``sum_i d out / d x_i * dual_i`` with the op's partials.
+
+        Numbers among the inputs are constants (tangent 0). Inputs with a zero tangent
+        contribute nothing (an infinite partial times a zero tangent is dropped rather
+        than giving nan), as a zero gradient passes nothing on in the backward pass.
+        """
         reals = []
         duals = []
         for x in inputs:
@@ -112,98 +93,31 @@ class Dual:
                 reals.append(x.real)
                 duals.append(x.dual)
             else:
-                c = _constant(x)
-                if c is None:
+                try:
+                    reals.append(to_float(x))
+                except TypeError:
                     raise TypeError(
-                        f"{rule.name}: inputs must be Duals or real numbers, "
+                        f"{op.name}: inputs must be Duals or real numbers, "
                         f"got {type(x).__name__}: {x!r:.60}"
-                    )
-                reals.append(c)
+                    ) from None
                 duals.append(0.0)
-        return _combine(rule, reals, duals)
+        out = op.forward(*reals)
+        if not any(duals):
+            return _make(out, 0.0)
+        try:
+            partials = op.derivatives(out, tuple(reals), [d != 0.0 for d in duals])
+        except ArithmeticError as error:
+            raise type(error)(
+                f"forward-mode derivative of {op.name!r} at {reals!r}: {error}"
+            ) from error
+        return _make(out, float(sum(p * d for p, d in zip(partials, duals) if d)))
 
-    # -- binary ops ----------------------------------------------------------
+    @classmethod
+    def _install_op(cls, op: Op) -> None:
+        install_generic_op(cls, op)
 
-    def _binary(self, rule: Rule, other: Any, reflected: bool) -> Dual:
-        if isinstance(other, Dual):
-            reals, duals = (self.real, other.real), (self.dual, other.dual)
-        else:
-            c = _constant(other)
-            if c is None:
-                return NotImplemented
-            reals, duals = (self.real, c), (self.dual, 0.0)
-        if reflected:
-            reals, duals = reals[::-1], duals[::-1]
-        return _combine(rule, reals, duals)
 
-    def __add__(self, other: Any) -> Dual:
-        return self._binary(ADD, other, False)
-
-    def __radd__(self, other: Any) -> Dual:
-        return self._binary(ADD, other, True)
-
-    def __sub__(self, other: Any) -> Dual:
-        return self._binary(SUB, other, False)
-
-    def __rsub__(self, other: Any) -> Dual:
-        return self._binary(SUB, other, True)
-
-    def __mul__(self, other: Any) -> Dual:
-        return self._binary(MUL, other, False)
-
-    def __rmul__(self, other: Any) -> Dual:
-        return self._binary(MUL, other, True)
-
-    def __truediv__(self, other: Any) -> Dual:
-        return self._binary(DIV, other, False)
-
-    def __rtruediv__(self, other: Any) -> Dual:
-        return self._binary(DIV, other, True)
-
-    def __pow__(self, other: Any) -> Dual:
-        """``x ** y``; a constant exponent uses the rule for ``x ** c``."""
-        if isinstance(other, Dual):
-            return self._binary(POW, other, False)
-        if not isinstance(other, (int, float)):
-            other = _constant(other)
-            if other is None:
-                return NotImplemented
-        return _combine(power_rule(other), (self.real,), (self.dual,))
-
-    def __rpow__(self, other: Any) -> Dual:
-        return self._binary(POW, other, True)
-
-    # -- unary ops -----------------------------------------------------------
-
-    def __neg__(self) -> Dual:
-        return _combine(NEG, (self.real,), (self.dual,))
-
-    def __abs__(self) -> Dual:
-        return _combine(ABS, (self.real,), (self.dual,))
-
-    def exp(self) -> Dual:
-        """e^x."""
-        return _combine(EXP, (self.real,), (self.dual,))
-
-    def log(self) -> Dual:
-        """ln x for x > 0."""
-        return _combine(LOG, (self.real,), (self.dual,))
-
-    def sqrt(self) -> Dual:
-        """sqrt(x) for x >= 0 (the tangent is infinite at 0: ZeroDivisionError)."""
-        return _combine(SQRT, (self.real,), (self.dual,))
-
-    def tanh(self) -> Dual:
-        """tanh x."""
-        return _combine(TANH, (self.real,), (self.dual,))
-
-    def sigmoid(self) -> Dual:
-        """1 / (1 + e^-x)."""
-        return _combine(SIGMOID, (self.real,), (self.dual,))
-
-    def relu(self) -> Dual:
-        """max(0, x), with derivative 0 at the kink."""
-        return _combine(RELU, (self.real,), (self.dual,))
+register_number_type(Dual)
 
 
 def derivative(f: Callable[[Dual], Any], x: SupportsFloat) -> float:

@@ -15,11 +15,21 @@ differentiable (computed with ``backward(create_graph=True)``), which is how
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from micrograd.engine import ADD, Value, _to_float, enable_grad, no_grad, topological_order
+from micrograd import ops
+from micrograd.engine import (
+    Value,
+    backprop,
+    constant,
+    enable_grad,
+    no_grad,
+    to_float,
+    to_value,
+)
 from micrograd.forward import Dual
 
 __all__ = ["GradcheckError", "grad", "gradcheck", "value_and_grad"]
@@ -45,33 +55,6 @@ def _check_argnums(argnums: Any) -> tuple[int, ...]:
     return nums
 
 
-def _gradients(out: Value, leaves: list[Value], create_graph: bool) -> list[Any]:
-    """d out / d leaf for each of the fresh ``leaves``, leaving every other node's grad as it was.
-
-    ``backward`` accumulates on every leaf of the graph, including Values the function
-    closes over (a model's parameters, the variable of an enclosing ``grad``): their
-    gradients are saved and put back. With ``create_graph`` the gradient Values refer
-    back to the graph, so the graph's own ``.grad`` slots are cleared afterwards to leave
-    no reference cycles.
-    """
-    order = topological_order(out)
-    others = {p for node in order for p in node._prev if not p._prev}
-    if not out._prev:
-        others.add(out)
-    others.difference_update(leaves)
-    saved = [(leaf, leaf.grad) for leaf in others]
-    out.backward(create_graph=create_graph)
-    grads = [leaf.grad for leaf in leaves]
-    for leaf in leaves:
-        leaf.grad = 0.0
-    if create_graph:
-        for node in order:
-            node.grad = 0.0
-    for leaf, g in saved:
-        leaf.grad = g
-    return grads
-
-
 def _value_and_grads(
     f: Callable[..., Any], nums: tuple[int, ...], args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> tuple[Any, list[Any]]:
@@ -82,21 +65,25 @@ def _value_and_grads(
         )
     nested = _depth.get() > 0 or any(isinstance(args[i], Value) for i in nums)
     call_args = list(args)
-    leaves = []
-    for i in nums:
-        a = args[i]
-        if isinstance(a, Value):
-            leaf = Value(a.data)
-        else:
-            try:
-                leaf = Value(a)
-            except TypeError:
-                raise TypeError(
-                    f"grad: argument {i} must be a real number or a Value, "
-                    f"got {type(a).__name__}: {a!r:.60}"
-                ) from None
-        call_args[i] = leaf
-        leaves.append(leaf)
+    inputs: dict[int, Value] = {}
+    for i, a in enumerate(args):
+        if i in nums:
+            if isinstance(a, Value):
+                # a node of its own, so that only this argument's uses count, and the
+                # gradient (a graph over it) stays differentiable with respect to ``a``
+                x = ops.identity(a)
+            else:
+                try:
+                    x = Value(a)
+                except TypeError:
+                    raise TypeError(
+                        f"grad: argument {i} must be a real number or a Value, "
+                        f"got {type(a).__name__}: {a!r:.60}"
+                    ) from None
+            inputs[i] = x
+            call_args[i] = x
+        elif isinstance(a, numbers.Real) and not isinstance(a, bool):
+            call_args[i] = constant(a)  # so that f's body works for every argnums
 
     depth_token = _depth.set(_depth.get() + 1)
     try:
@@ -106,19 +93,14 @@ def _value_and_grads(
                 raise TypeError(
                     f"grad: the function must return a scalar Value, got {type(out).__name__}"
                 )
-            grads = _gradients(out, leaves, create_graph=nested)
+            seed = Value(1.0) if nested else 1.0
+            grads = backprop(out, seed, create_graph=nested, until=set(inputs.values()))
     finally:
         _depth.reset(depth_token)
-
+    gradients = [grads.get(inputs[i], 0.0) for i in nums]
     if not nested:
-        return out.data, grads
-    # Splice each fresh leaf into the caller's graph as ``arg + 0``, so the value and the
-    # gradients (graphs over the leaf) become differentiable with respect to the argument.
-    for i, leaf in zip(nums, leaves):
-        if isinstance(args[i], Value):
-            leaf._prev = (args[i], Value(0.0))
-            leaf._rule = ADD
-    return out, [g if isinstance(g, Value) else Value(g) for g in grads]
+        return out.data, gradients
+    return out, [to_value(g) for g in gradients]
 
 
 def value_and_grad(f: Callable[..., Any], argnums: Argnums = 0) -> Callable[..., tuple[Any, Any]]:
@@ -206,7 +188,7 @@ def gradcheck(
     xs = []
     for i, a in enumerate(args):
         try:
-            xs.append(_to_float(a))
+            xs.append(to_float(a))
         except TypeError:
             raise TypeError(
                 f"gradcheck: argument {i} must be a real number, got {type(a).__name__}"

@@ -19,7 +19,9 @@ import operator
 from collections.abc import Iterable
 from typing import Any
 
-from micrograd.engine import Value, _lift, _to_float, linear
+from micrograd import ops
+from micrograd.engine import Value, to_float, to_value
+from micrograd.ops import linear
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -41,7 +43,7 @@ def hinge(scores: Any, labels: Any, reduction: str = "mean") -> Value:
     _check_reduction("hinge", reduction)
     ss = _values("hinge", scores, "scores")
     raw = _items("hinge", labels, "labels")
-    ys = [_to_float(y) for y in raw]
+    ys = [to_float(y) for y in raw]
     _check_lengths("hinge", len(ss), "scores", len(ys), "labels")
     for i, y in enumerate(ys):
         if y not in (-1.0, 1.0):
@@ -98,7 +100,8 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
 def l2(parameters: Iterable[Any]) -> Value:
     """sum_i p_i^2, for weight decay (``loss + alpha * l2(model.parameters())``)."""
     ps = _values("l2", parameters, "parameters")
-    return linear(ps, ps)  # one node: sum_i p_i * p_i, d/dp_i = 2 p_i
+    total: Value = linear(ps, ps)  # one node: sum_i p_i * p_i, d/dp_i = 2 p_i
+    return total
 
 
 # ---------------------------------------------------------------------------
@@ -129,7 +132,7 @@ def _softmax_nll(zs: list[Value], y: int) -> Value:
 
 
 def _total(terms: list[Value]) -> Value:
-    return sum(terms[1:], terms[0])
+    return ops.total.node(tuple(terms))
 
 
 def _reduce(terms: list[Value], reduction: str) -> Value:
@@ -183,7 +186,7 @@ def _check_lengths(fn: str, n: int, what: str, m: int, other: str) -> None:
 
 
 def _values(fn: str, x: Any, what: str) -> list[Value]:
-    return [_lift(v) for v in _items(fn, x, what)]
+    return [to_value(v) for v in _items(fn, x, what)]
 
 
 def _items(fn: str, x: Any, what: str) -> list[Any]:

@@ -1,7 +1,7 @@
 """Neurons, layers and multi-layer perceptrons on `Value`, drop-in for micrograd's ``nn``.
 
-A neuron computes act(w . x + b). The affine part is one node of the graph
-(`micrograd.engine.linear`), with every weight, input and the bias as parents.
+A neuron computes act(w . x + b) as one node of the graph (an op of `micrograd.ops.NEURONS`,
+"ReLU(w·x+b)"), with every weight, input and the bias as parents.
 
 Parameters have stable dotted names (``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``),
 and a model saves to and loads from a JSON object mapping those names to numbers.
@@ -14,18 +14,19 @@ import math
 import numbers
 import os
 import random
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from micrograd.engine import Value, _lift, _linear
+from micrograd import ops
+from micrograd.engine import Op, Value, to_value
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
 
-#: Activation names and the Value op each applies (None: the identity).
-ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
-    "relu": Value.relu,
-    "tanh": Value.tanh,
-    "sigmoid": Value.sigmoid,
+#: Activation names and the op each applies (None: the identity).
+ACTIVATIONS: dict[str, Op | None] = {
+    "relu": ops.relu,
+    "tanh": ops.tanh,
+    "sigmoid": ops.sigmoid,
     "linear": None,
 }
 _DISPLAY_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
@@ -132,9 +133,7 @@ class Neuron(Module):
 
     def act(self, xs: list[Value]) -> Value:
         """The output for inputs that are already a list of nin Values."""
-        out = _linear(self.w, xs, self.b)
-        act = self._act
-        return out if act is None else act(out)
+        return ops.neurons_of_values(xs, [self.w], [self.b], [self._act])[0]
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -155,11 +154,20 @@ class Layer(Module):
 
     def outputs(self, x: Iterable[Any]) -> list[Value]:
         """Every neuron's output, as a list (also when the layer has one neuron)."""
-        xs = _as_inputs(x, len(self.neurons[0].w))
-        return [n.act(xs) for n in self.neurons]
+        return self.act(_as_inputs(x, len(self.neurons[0].w)))
 
-    def __call__(self, x: Iterable[Any]) -> Value | list[Value]:
-        """The outputs; a single Value when the layer has one neuron, as in micrograd."""
+    def act(self, xs: list[Value]) -> list[Value]:
+        """Every neuron's output for inputs that are already a list of nin Values."""
+        neurons = self.neurons
+        return ops.neurons_of_values(
+            xs, [n.w for n in neurons], [n.b for n in neurons], [n._act for n in neurons]
+        )
+
+    def __call__(self, x: Iterable[Any]) -> Any:
+        """The outputs; a single Value when the layer has one neuron, as in micrograd.
+
+        Typed ``Any`` like ``torch.nn.Module.__call__``: `outputs` always gives a list.
+        """
         out = self.outputs(x)
         return out[0] if len(out) == 1 else out
 
@@ -202,11 +210,20 @@ class MLP(Module):
             for i in range(len(nouts))
         ]
 
-    def __call__(self, x: Iterable[Any]) -> Value | list[Value]:
-        """The network's output: a Value for one output unit, else a list of Values."""
+    def __call__(self, x: Iterable[Any]) -> Any:
+        """The network's output: a Value for one output unit, else a list of Values.
+
+        Typed ``Any`` like ``torch.nn.Module.__call__``: `outputs` always gives a list.
+        """
+        out = self.outputs(x)
+        return out[0] if len(out) == 1 else out
+
+    def outputs(self, x: Iterable[Any]) -> list[Value]:
+        """The output units' Values, as a list (also when there is one)."""
+        xs = _as_inputs(x, len(self.layers[0].neurons[0].w))
         for layer in self.layers:
-            x = layer.outputs(x)
-        return x[0] if len(x) == 1 else x
+            xs = layer.act(xs)
+        return xs
 
     def parameters(self) -> list[Value]:
         return [p for layer in self.layers for p in layer.parameters()]
@@ -218,7 +235,7 @@ class MLP(Module):
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
 
-def _prefixed(field: str, children: list[Module]) -> list[tuple[str, Value]]:
+def _prefixed(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
     """The children's named parameters as ``field.i.name``."""
     return [
         (f"{field}.{i}.{name}", p)
@@ -264,7 +281,7 @@ def _as_inputs(x: Iterable[Any], nin: int) -> list[Value]:
     xs = [x] if isinstance(x, (Value, int, float)) else list(_iterate(x))
     if len(xs) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(xs)}")
-    return [_lift(v) for v in xs]
+    return [to_value(v) for v in xs]
 
 
 def _iterate(x: Iterable[Any]) -> Iterator[Any]:

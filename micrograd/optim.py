@@ -1,7 +1,9 @@
 """Optimizers that update parameters (Values) in place from their ``grad``.
 
 Both follow ``torch.optim``'s update rules step for step (its default settings:
-no Nesterov, no dampening, L2 weight decay added to the gradient).
+no Nesterov, no dampening, L2 weight decay added to the gradient). As in PyTorch, a
+step uses the value of each gradient, also when ``backward(create_graph=True)`` made
+it a Value, and parameters stay floats.
 
 >>> from micrograd import Value
 >>> w = Value(2.0)
@@ -17,7 +19,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from micrograd.engine import Value
+from micrograd.engine import Value, real
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -71,7 +73,7 @@ class SGD(Optimizer):
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
         buffers = self.buffers
         for i, p in enumerate(self.params):
-            g = p.grad
+            g = real(p.grad)
             if weight_decay != 0.0:
                 g = g + weight_decay * p.data
             if momentum != 0.0:
@@ -118,7 +120,7 @@ class Adam(Optimizer):
         eps, weight_decay = self.eps, self.weight_decay
         m, v = self.m, self.v
         for i, p in enumerate(self.params):
-            g = p.grad
+            g = real(p.grad)
             if weight_decay != 0.0:
                 g = g + weight_decay * p.data
             m[i] += (1.0 - beta1) * (g - m[i])

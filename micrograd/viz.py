@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import graphviz
 
-from micrograd.engine import Value, _data_of, real, topological_order
+from micrograd.engine import Step, Value, backprop, local_derivatives, real
 
 __all__ = ["GraphvizNotFoundError", "Step", "draw_dot", "step_through", "trace_backward"]
 
@@ -43,25 +42,25 @@ _RANKDIRS = ("LR", "TB", "RL", "BT")
 # ---------------------------------------------------------------------------
 
 
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):
+class GraphvizNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[misc]
     """Graphviz's ``dot`` is not installed; the message says how to install it."""
 
     def __init__(self, message: str) -> None:
         RuntimeError.__init__(self, message)
 
 
-class _Drawing(graphviz.Digraph):
+class _Drawing(graphviz.Digraph):  # type: ignore[misc]
     """A `graphviz.Digraph` whose display and rendering explain a missing ``dot``."""
 
     def pipe(self, *args: Any, **kwargs: Any) -> bytes | str:
         try:
-            return super().pipe(*args, **kwargs)
+            return cast(bytes | str, super().pipe(*args, **kwargs))
         except graphviz.ExecutableNotFound as error:
             raise _not_found(error) from error
 
     def render(self, *args: Any, **kwargs: Any) -> str:
         try:
-            return super().render(*args, **kwargs)
+            return cast(str, super().render(*args, **kwargs))
         except graphviz.ExecutableNotFound as error:
             raise _not_found(error) from error
 
@@ -70,7 +69,9 @@ class _Drawing(graphviz.Digraph):
     ) -> dict[str, bytes | str]:
         """The picture for Jupyter; without ``dot``, the install hint and the DOT source."""
         try:
-            return super()._repr_mimebundle_(include, exclude, **kwargs)
+            return cast(
+                dict[str, bytes | str], super()._repr_mimebundle_(include, exclude, **kwargs)
+            )
         except graphviz.ExecutableNotFound:
             return {"text/plain": f"{INSTALL_HINT}.\n{self.source}"}
 
@@ -116,47 +117,9 @@ def _fmt(x: Any) -> str:
     return f"{x:.4e}"
 
 
-def _name(v: Value) -> str:
-    """A short description of a node for messages: its label, or its data and op."""
-    text = repr(v.label) if v.label else f"Value(data={v.data!r})"
-    return f"{text} ({v._op})" if v._prev else text
-
-
 # ---------------------------------------------------------------------------
 # The backward pass, one edge at a time
 # ---------------------------------------------------------------------------
-
-
-def _local_partials(node: Value) -> tuple[float, ...]:
-    """d node / d input for each of ``node._prev``, from the node's own rule."""
-    return node._rule.partials(node.data, *map(_data_of, node._prev))
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One edge of the backward pass: ``to.grad += grad * local``.
-
-    ``node`` is the op output being processed and ``grad`` its gradient dL/dnode at
-    that moment; ``to`` is its input number ``slot`` (``node._prev[slot]``) and
-    ``local`` is d node / d to. ``contribution = grad * local`` takes ``to``'s
-    gradient accumulator from ``before`` to ``after``.
-    """
-
-    node: Value
-    to: Value
-    slot: int
-    grad: float
-    local: float
-    contribution: float
-    before: float
-    after: float
-
-    def __repr__(self) -> str:
-        return (
-            f"Step(node={_name(self.node)}, to={_name(self.to)}, slot={self.slot}, "
-            f"grad={self.grad!r}, local={self.local!r}, contribution={self.contribution!r}, "
-            f"before={self.before!r}, after={self.after!r})"
-        )
 
 
 def trace_backward(root: Value) -> list[Step]:
@@ -164,25 +127,13 @@ def trace_backward(root: Value) -> list[Step]:
 
     The trace shows a fresh backward pass on zeroed gradients: root's gradient is
     1.0 and every other accumulator, leaves included, starts at 0 (``backward``
-    itself resets the interior nodes but lets leaves accumulate across calls). It
-    follows the engine exactly: nodes in ``topological_order(root)``, each node's
-    inputs in ``_prev`` order (an input that appears twice gets two steps), and a
-    node whose gradient is exactly 0 is skipped because it passes nothing on. So
+    itself resets the interior nodes but lets leaves accumulate across calls). It is
+    the engine's own walk (`micrograd.engine.backprop`) with every edge recorded, so
     replaying the steps adds the same numbers in the same order as ``backward``.
     """
     _check_root(root, "trace_backward")
-    grads: dict[Value, float] = {root: 1.0}
     steps: list[Step] = []
-    for node in topological_order(root):
-        g = grads.get(node, 0.0)
-        if g == 0.0:
-            continue
-        for slot, (parent, d) in enumerate(zip(node._prev, _local_partials(node))):
-            before = grads.get(parent, 0.0)
-            contribution = g * d
-            after = before + contribution
-            grads[parent] = after
-            steps.append(Step(node, parent, slot, g, d, contribution, before, after))
+    backprop(root, 1.0, on_step=steps.append)
     return steps
 
 
@@ -375,7 +326,7 @@ def _edge_labels(node: Value) -> list[str]:
     d / d exponent at a negative base): ``backward`` would raise at this node too.
     """
     try:
-        return [_fmt(d) for d in _local_partials(node)]
+        return [_fmt(d) for d in local_derivatives(node)]
     except (ArithmeticError, ValueError):
         return ["undefined"] * len(node._prev)
 
@@ -404,7 +355,7 @@ def step_through(root: Value, **draw_options: Any) -> None:
     draw_dot(root, upto=0, **draw_options)  # bad options fail here, not in the slider
 
     def show(k: int) -> None:
-        display(draw_dot(root, upto=k, **draw_options))
+        display(draw_dot(root, upto=k, **draw_options))  # type: ignore[no-untyped-call]
 
     slider = ipywidgets.IntSlider(value=0, min=0, max=len(steps), description="step")
-    display(ipywidgets.interactive(show, k=slider))
+    display(ipywidgets.interactive(show, k=slider))  # type: ignore[no-untyped-call]

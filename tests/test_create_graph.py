@@ -226,3 +226,22 @@ def test_primitive_cannot_be_differentiated_twice():
     y.backward()  # first order is fine
     with pytest.raises(NotImplementedError, match=r"softplus.*create_graph"):
         softplus(Value(0.2)).backward(create_graph=True)
+
+
+def test_primitive_written_with_ops_differentiates_twice():
+    from micrograd import grad, ops
+
+    softplus = primitive(
+        lambda x: math.log1p(math.exp(x)), lambda x: ops.sigmoid(x), name="softplus"
+    )
+    x = 0.3
+    s = 1 / (1 + math.exp(-x))
+    assert grad(lambda t: softplus(t))(x) == pytest.approx(s, rel=1e-12)
+    assert grad(grad(lambda t: softplus(t)))(x) == pytest.approx(s * (1 - s), rel=1e-12)
+    y = Value(x)
+    out = softplus(y)
+    out.backward(create_graph=True)
+    first, y.grad = y.grad, 0.0
+    assert first.data == pytest.approx(s, rel=1e-12)
+    first.backward()
+    assert y.grad == pytest.approx(s * (1 - s), rel=1e-12)

@@ -723,3 +723,90 @@ def test_create_graph_errors_name_the_op():
         y.backward(create_graph=True)
     with pytest.raises(ZeroDivisionError, match="backward through 'sqrt'"):
         y.backward()
+
+
+# ---------------------------------------------------------------------------
+# The one backward walk, weak references, micrograd's per-node _backward
+# ---------------------------------------------------------------------------
+
+
+def test_backprop_returns_gradients_and_changes_no_node():
+    from micrograd.engine import backprop
+
+    x, y = Value(3.0), Value(-4.0)
+    x.grad = 7.0
+    f = (x + y.sigmoid()) / (x**2 + y)
+    grads = backprop(f)
+    s = 1 / (1 + math.exp(4.0))
+    d = 9.0 - 4.0
+    assert grads[x] == pytest.approx(1 / d - (3.0 + s) * 2 * 3.0 / d**2, rel=1e-12)
+    assert grads[y] == pytest.approx(s * (1 - s) / d - (3.0 + s) / d**2, rel=1e-12)
+    assert (x.grad, y.grad, f.grad) == (7.0, 0.0, 0.0)
+
+
+def test_a_failed_backward_changes_no_gradient():
+    a, b = Value(2.0), Value(0.0)
+    y = a * 3 + b.sqrt()  # d sqrt(b) / db is infinite at 0
+    with pytest.raises(ZeroDivisionError, match="sqrt"):
+        y.backward()
+    assert (a.grad, b.grad, y.grad) == (0.0, 0.0, 0.0)
+
+
+def test_a_derivative_nobody_needs_is_not_evaluated():
+    x = Value(0.0)
+    y = 0.0 * x.sqrt() + x  # the sqrt node gets gradient 0: its infinite slope is never used
+    y.backward()
+    assert x.grad == 1.0
+    from micrograd import grad
+
+    # n reaches f as a constant, whose d / d exponent (undefined at a negative base)
+    # nobody needs
+    assert grad(lambda x, n: x**n)(-3.0, 2.0) == -6.0
+    with pytest.raises(ValueError, match=r"\*\*.*exponent needs a positive base"):
+        (Value(-3.0) ** Value(2.0)).backward()  # a Value exponent does need it
+
+
+def test_the_walk_does_not_go_behind_a_dead_relu():
+    from micrograd.engine import topological_order
+    from micrograd.viz import trace_backward
+
+    x = Value(-1.0)
+    hidden = x * 2.0
+    y = hidden.relu() + x
+    y.backward()
+    assert x.grad == 1.0  # only the direct path
+    assert hidden in topological_order(y)
+    assert all(step.node is not hidden for step in trace_backward(y))
+
+
+def test_values_support_weak_references():
+    import weakref
+
+    v = Value(1.0)
+    ref = weakref.ref(v)
+    assert ref() is v
+    cache = weakref.WeakKeyDictionary({v: "seen"})
+    assert cache[v] == "seen"
+    del v, cache
+    assert ref() is None  # freed at once: no reference cycle
+
+
+def test_lecture_manual_backprop_node_by_node():
+    # the lecture's neuron: o = tanh(x1 w1 + x2 w2 + b), gradients filled in by hand
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    x1w1 = x1 * w1
+    x2w2 = x2 * w2
+    x1w1x2w2 = x1w1 + x2w2
+    n = x1w1x2w2 + b
+    o = n.tanh()
+    o.grad = 1.0
+    for node in (o, n, x1w1x2w2, x2w2, x1w1, b, x1, x2, w1, w2):
+        node._backward()
+    assert n.grad == pytest.approx(0.5, abs=1e-6)  # 1 - tanh(n)^2 at o = 0.7071
+    assert (x1.grad, w1.grad) == pytest.approx((-1.5, 1.0), abs=1e-6)
+    assert (x2.grad, w2.grad) == pytest.approx((0.5, 0.0), abs=1e-6)
+    # _backward accumulates like micrograd's closure (+=): a second call adds again
+    n._backward()
+    assert b.grad == pytest.approx(1.0, abs=1e-6)

@@ -409,3 +409,40 @@ def test_gradcheck_bad_input():
         gradcheck(None, 1.0)
     with pytest.raises(TypeError, match="must return a scalar Value"):
         gradcheck(lambda x: 1.0, 1.0)
+
+
+def test_arguments_not_differentiated_reach_f_as_values():
+    def f(x, y):
+        return x * y + x.tanh() * y**2
+
+    x, y = 0.4, 1.3
+    assert grad(f, argnums=1)(x, y) == pytest.approx(x + 2 * y * math.tanh(x), rel=1e-12)
+    assert grad(f, argnums=0)(x, y) == pytest.approx(y + y**2 * (1 - math.tanh(x) ** 2))
+
+
+def test_grad_changes_no_gradient_and_no_node_outside():
+    w = Value(1.5)
+    w.grad = 4.0  # a parameter f closes over, with a gradient of its own
+
+    def f(x):
+        return x * w + (x * x).tanh()
+
+    arg = Value(0.7) * 1.0
+    before = (arg._prev, arg._op)
+    g = grad(f)(arg)
+    assert g.data == pytest.approx(1.5 + 2 * 0.7 * (1 - math.tanh(0.49) ** 2), rel=1e-12)
+    assert w.grad == 4.0
+    assert (arg._prev, arg._op) == before  # the argument is not rewired
+    # the gradient stays a graph over the argument: differentiate it again
+    g.backward()
+    assert arg._prev[0].grad == pytest.approx(
+        2 * (1 - math.tanh(0.49) ** 2) - 8 * 0.49 * math.tanh(0.49) * (1 - math.tanh(0.49) ** 2),
+        rel=1e-9,
+    )
+
+
+def test_only_the_argument_counts_not_other_uses_of_the_same_value():
+    # f closes over z = 3 a, computed before the call: d f / d a for the argument alone
+    a = Value(2.0)
+    z = a * 3.0
+    assert grad(lambda x: x + z)(a).data == 1.0

@@ -131,3 +131,15 @@ def test_invalid_hyper_parameters(make, message):
 def test_parameters_must_be_values():
     with pytest.raises(TypeError, match="must be Values, got float"):
         SGD([1.0], lr=0.1)
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1, momentum=0.9), Adam])
+def test_a_step_after_create_graph_uses_the_gradients_value(make):
+    p = Value(2.0)
+    plain = Value(2.0)
+    (p * p * p).backward(create_graph=True)  # p.grad is a Value: 3 p^2 = 12
+    (plain * plain * plain).backward()
+    assert isinstance(p.grad, Value) and p.grad.data == plain.grad == 12.0
+    make([p]).step()
+    make([plain]).step()
+    assert type(p.data) is float and p.data == plain.data

@@ -1,0 +1,282 @@
+"""The op table: every op's forward on floats and its local derivatives, declared once.
+
+Each declaration ``Op.declare(name, forward, partials)`` gives:
+
+- the function ``ops.name(x)``, which takes a float, a `Value` or a dual number and
+  returns the same kind;
+- the method ``Value.name()`` (or the operator, for ``+ - * / **``, unary ``-`` and
+  ``abs``) and the same method on `micrograd.forward.Dual`;
+- the local derivatives that ``backward`` multiplies by, that ``trace_backward`` lists
+  and that ``draw_dot(local_grads=True)`` writes on the edges;
+- higher derivatives: the partials are written with arithmetic and these functions,
+  so they evaluate on Values too (``backward(create_graph=True)``, ``grad(grad(f))``).
+
+``forward(*xs)`` computes on floats with Python's float errors (a domain error raises
+ValueError, overflow raises OverflowError). ``partials(out, *xs)`` returns
+d out / d x_i for every input, given the output ``out`` and the inputs.
+
+>>> from micrograd import Value, ops
+>>> ops.tanh(0.5), ops.tanh(Value(0.5)).data
+(0.46211715726000974, 0.46211715726000974)
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+import operator
+from collections.abc import Iterable
+from typing import Any
+
+from micrograd.engine import Op, Value, real
+
+__all__ = [
+    "NEURONS",
+    "abs",
+    "add",
+    "affine",
+    "exp",
+    "identity",
+    "leaky_relu",
+    "linear",
+    "log",
+    "mul",
+    "neg",
+    "neurons_of_values",
+    "pow",
+    "relu",
+    "sigmoid",
+    "softplus",
+    "sqrt",
+    "sub",
+    "tanh",
+    "total",
+    "truediv",
+]
+
+_abs = builtins.abs  # `abs` below names the op
+_data_of = operator.attrgetter("data")
+
+
+# ---------------------------------------------------------------------------
+# Forward functions on floats: Python's float semantics, with the op's name in errors
+# ---------------------------------------------------------------------------
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise ValueError(f"log: operand must be positive, got {x!r}")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x < 0.0:
+        raise ValueError(f"sqrt: operand must be non-negative, got {x!r}")
+    return math.sqrt(x)
+
+
+def _pow(base: float, exponent: float) -> float:
+    if base < 0.0 and math.isfinite(exponent) and not float(exponent).is_integer():
+        raise ValueError(
+            f"pow: negative base {base!r} to the non-integer power {exponent!r} has no real value"
+        )
+    try:
+        result: float = base**exponent
+    except OverflowError:
+        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows a float") from None
+    return result
+
+
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(f"exp: exp({x!r}) overflows a float") from None
+
+
+def _sigmoid(x: float) -> float:
+    """1 / (1 + e^-x), taking e^t only for t <= 0, so it never overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), which never overflows."""
+    return max(x, 0.0) + math.log1p(math.exp(-_abs(x)))
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+def _leaky_relu(x: float, slope: float) -> float:
+    return x if x > 0.0 else slope * x
+
+
+def _dot(bias: float, weights: Iterable[float], inputs: Iterable[float]) -> float:
+    """b + sum_i w_i x_i."""
+    return sum(map(operator.mul, weights, inputs), bias)
+
+
+def _affine_partials(weights_and_inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+    """d (b + w . x) / d (b, w_1..w_n, x_1..x_n) = (1, x_1..x_n, w_1..w_n)."""
+    n = len(weights_and_inputs) // 2
+    return (1.0, *weights_and_inputs[n:], *weights_and_inputs[:n])
+
+
+def _affine(bias: float, *weights_and_inputs: float) -> float:
+    """b + sum_i w_i x_i, the inputs given as (b, w_1..w_n, x_1..x_n)."""
+    n = len(weights_and_inputs) // 2
+    return _dot(bias, weights_and_inputs[:n], weights_and_inputs[n:])
+
+
+# ---------------------------------------------------------------------------
+# Pieces of derivatives that are constant between kinks (floats on every kind of input)
+# ---------------------------------------------------------------------------
+
+
+def _step(x: Any, below: float = 0.0) -> float:
+    """d relu(x) / dx: 1 for x > 0, else ``below`` (0: the kink counts as below, as in
+    PyTorch)."""
+    return 1.0 if (x if x.__class__ is float else real(x)) > 0.0 else below
+
+
+def _sign(x: Any) -> float:
+    """d |x| / dx: the sign of x, 0 at 0 (as in PyTorch)."""
+    r = real(x)
+    return 1.0 if r > 0.0 else -1.0 if r < 0.0 else 0.0
+
+
+def _pow_d_base(out: Any, base: Any, exponent: Any) -> Any:
+    """d b^e / d b = e b^(e-1), 0 when e == 0."""
+    return exponent * base ** (exponent - 1.0) if real(exponent) != 0.0 else 0.0
+
+
+def _pow_d_exponent(out: Any, base: Any, exponent: Any) -> Any:
+    """d b^e / d e = b^e ln b; 0 at b == 0 for e >= 0 (PyTorch's convention), undefined
+    for b < 0."""
+    if real(base) == 0.0 and real(exponent) >= 0.0:
+        return 0.0
+    if real(base) < 0.0:
+        raise ValueError(
+            "pow: the derivative with respect to the exponent needs a positive base, "
+            f"got {real(base)!r}"
+        )
+    return out * log(base)
+
+
+# ---------------------------------------------------------------------------
+# The table
+# ---------------------------------------------------------------------------
+# fmt: off
+# Each row: name, forward on floats, local derivatives d out / d inputs given (out, inputs).
+
+add = Op.declare("+", float.__add__, lambda out, a, b: (1.0, 1.0),
+                 2, method="__add__", reflected="__radd__", doc="a + b")
+sub = Op.declare("-", float.__sub__, lambda out, a, b: (1.0, -1.0),
+                 2, method="__sub__", reflected="__rsub__", doc="a - b")
+mul = Op.declare("*", float.__mul__, lambda out, a, b: (b, a),
+                 2, method="__mul__", reflected="__rmul__", doc="a * b")
+truediv = Op.declare("/", float.__truediv__, lambda out, a, b: (1.0 / b, -out / b),
+                     2, method="__truediv__", reflected="__rtruediv__", doc="a / b")
+# x ** c for a plain number c is an op of its own with one input, named like "**2"
+power_constant = Op("**", _pow, lambda out, x, c: (c * x ** (c - 1.0) if c else 0.0,),
+                    params={"exponent": None}, label="**{}")
+pow = Op.declare("**", _pow, (_pow_d_base, _pow_d_exponent),
+                 2, method="__pow__", reflected="__rpow__", with_constant=power_constant,
+                 doc="a ** b; with a number b, the op '**b' of a alone")
+neg = Op.declare("neg", float.__neg__, lambda out, x: (-1.0,),
+                 method="__neg__", doc="-x")
+abs = Op.declare("abs", _abs, lambda out, x: (_sign(x),),
+                 method="__abs__", doc="|x|; d/dx = sign(x), 0 at 0")
+exp = Op.declare("exp", _exp, lambda out, x: (out,),
+                 doc="e^x; d/dx = e^x")
+log = Op.declare("log", _log, lambda out, x: (1.0 / x,),
+                 doc="ln x for x > 0; d/dx = 1/x")
+sqrt = Op.declare("sqrt", _sqrt, lambda out, x: (0.5 / out,),
+                  doc="sqrt(x) for x >= 0; d/dx = 1 / (2 sqrt(x))")
+tanh = Op.declare("tanh", math.tanh, lambda out, x: (1.0 - out * out,),
+                  doc="tanh x; d/dx = 1 - tanh^2 x. Finite for every float.")
+sigmoid = Op.declare("sigmoid", _sigmoid, lambda out, x: (out * (1.0 - out),),
+                     doc="1 / (1 + e^-x); d/dx = s (1 - s). Finite for every float.")
+relu = Op.declare("ReLU", _relu, lambda out, x: (_step(out),),
+                  method="relu", doc="max(0, x); d/dx = 1 for x > 0, else 0")
+softplus = Op.declare("softplus", _softplus, lambda out, x: (sigmoid(x),),
+                      doc="log(1 + e^x), a smooth relu; d/dx = sigmoid(x). Never overflows.")
+leaky_relu = Op.declare("leaky_relu", _leaky_relu, lambda out, x, slope: (_step(x, slope),),
+                        params={"slope": 0.01}, label="leaky_relu({})",
+                        doc="x for x > 0, else slope * x; d/dx = 1 or slope")
+# w . x + b as one node with inputs (b, w_1..w_n, x_1..x_n): d/db = 1, d/dw_i = x_i, d/dx_i = w_i
+affine = Op("w·x+b", _affine, lambda out, b, *wx: _affine_partials(wx),
+            None, doc="b + sum_i w_i x_i, inputs (b, w_1..w_n, x_1..x_n)")
+total = Op("Σ", lambda *xs: sum(xs[1:], xs[0]), lambda out, *xs: (1.0,) * len(xs),
+           None, doc="x_1 + ... + x_n as one node (added left to right); d/dx_i = 1")
+identity = Op("identity", float, lambda out, x: (1.0,),
+              doc="x itself, as a node of its own; d/dx = 1")
+
+# fmt: on
+
+
+def _neuron(activation: Op) -> Op:
+    """activation(b + w . x) as one op, for an activation whose derivative is written with
+    its output only: d out / d input = activation'(z) * d z / d input (the chain rule)."""
+
+    def forward(bias: float, *weights_and_inputs: float) -> float:
+        return activation.forward(_affine(bias, *weights_and_inputs))
+
+    def partials(out: Any, bias: Any, *weights_and_inputs: Any) -> tuple[Any, ...]:
+        slope = activation.partials(out, None)[0]  # written with out only: z is not needed
+        dz = _affine_partials(weights_and_inputs)
+        if slope.__class__ is float and slope in (0.0, 1.0):  # relu: exact, no multiplications
+            return dz if slope else (0.0,) * len(dz)
+        return tuple(slope * d for d in dz)
+
+    return Op(
+        f"{activation.name}(w·x+b)",
+        forward,
+        partials,
+        None,
+        doc=f"{activation.name}(b + w . x), inputs (b, w_1..w_n, x_1..x_n)",
+    )
+
+
+#: A neuron act(w . x + b) as one node, for each activation (None: w . x + b).
+NEURONS: dict[Op | None, Op] = {
+    None: affine,
+    relu: _neuron(relu),
+    tanh: _neuron(tanh),
+    sigmoid: _neuron(sigmoid),
+}
+
+
+def neurons_of_values(
+    inputs: list[Value],
+    weights: Iterable[list[Value]],
+    biases: Iterable[Value],
+    activations: Iterable[Op | None],
+) -> list[Value]:
+    """The `NEURONS` nodes activation(b + w . x) of a layer of neurons that all read
+    ``inputs``, for Values already (no checks): the fast path of `micrograd.nn`."""
+    xs = list(map(_data_of, inputs))
+    outputs = []
+    for ws, bias, activation in zip(weights, biases, activations):
+        z = sum(map(operator.mul, map(_data_of, ws), xs), bias.data)  # _dot
+        op = NEURONS[activation]
+        data = z if activation is None else activation.forward(z)
+        outputs.append(op.record(data, (bias, *ws, *inputs)))
+    return outputs
+
+
+def linear(weights: Iterable[Any], inputs: Iterable[Any], bias: Any = 0.0) -> Any:
+    """w . x + b as a single node with all of w, x and b as parents.
+
+    Same value and gradients as ``sum(w_i * x_i) + b`` built from binary ops, with one
+    node instead of 2n + 1. Numbers are constants; all numbers give a float, dual
+    numbers give a dual number.
+    """
+    ws, xs = list(weights), list(inputs)
+    if len(ws) != len(xs):
+        raise ValueError(f"linear: {len(ws)} weights but {len(xs)} inputs")
+    return affine(bias, *ws, *xs)
