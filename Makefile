@@ -11,7 +11,7 @@ $(PY):
 	$(PIP) install --upgrade pip
 
 $(VENV)/.test: $(PY) pyproject.toml
-	$(PIP) install -e '.[test,demo,notebooks]'
+	$(PIP) install -e '.[test,demo,digits,notebooks]'
 	@touch $@
 
 $(VENV)/.demo: $(PY) pyproject.toml
