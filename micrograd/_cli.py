@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from tqdm import tqdm
@@ -49,7 +49,7 @@ class Progress:
         self.total = total
         self.unit = unit
         self.count = 0
-        self.bar: tqdm[None] | None
+        self.bar: tqdm[Any] | None
         try:
             from tqdm import tqdm
         except ImportError:
