@@ -35,7 +35,7 @@ bench: $(VENV)/.test .bench/micrograd-0.1.0
 
 lint: $(VENV)/.test
 	$(PIP) install ruff
-	$(VENV)/bin/ruff check micrograd tests benchmarks
+	$(VENV)/bin/ruff check micrograd tests benchmarks notebooks
 
 clean:
 	rm -rf $(VENV) .bench demo-output

@@ -90,14 +90,28 @@ def _plot_boundary(fig: Any, model: MLP, X: list[list[float]], y: list[int], pat
 
 
 def _plot_loss(fig: Any, losses: list[float], accuracies: list[float], path: Path) -> None:
+    from matplotlib.ticker import LogFormatter
+
     ax = fig.add_subplot()
-    ax.plot(range(len(losses)), losses, color="#1f77b4")
+    steps = range(len(losses))
+    (loss_line,) = ax.plot(steps, losses, color="#1f77b4", label="loss")
     ax.set(yscale="log", title="training", xlabel="step")
     ax.set_ylabel("loss: hinge + 1e-4 L2 (log scale)", color="#1f77b4")
+    # label the ticks between powers of ten too, so that the final loss can be read off
+    ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(3, 1)))
+    ax.annotate(
+        f"{losses[-1]:.4f}",
+        (len(losses) - 1, losses[-1]),
+        textcoords="offset points",
+        xytext=(-4, 6),
+        ha="right",
+        color="#1f77b4",
+    )
     acc_ax = ax.twinx()
-    acc_ax.plot(range(len(accuracies)), accuracies, color="#2ca02c")
+    (acc_line,) = acc_ax.plot(steps, accuracies, color="#2ca02c", label="training accuracy")
     acc_ax.set_ylim(0, 1.05)
     acc_ax.set_ylabel("training accuracy", color="#2ca02c")
+    ax.legend(handles=[loss_line, acc_line], loc="center right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
