@@ -11,7 +11,7 @@ $(PY):
 	$(PIP) install --upgrade pip
 
 $(VENV)/.test: $(PY) pyproject.toml
-	$(PIP) install -e '.[test,demo,notebooks]'
+	$(PIP) install -e '.[test,demo,digits,notebooks]'
 	@touch $@
 
 $(VENV)/.demo: $(PY) pyproject.toml
@@ -30,10 +30,17 @@ test: $(VENV)/.test
 
 bench: $(VENV)/.test .bench/micrograd-0.1.0
 	$(PY) benchmarks/run.py --micrograd .bench/micrograd-0.1.0
+	$(PY) benchmarks/digits_epoch.py
+	$(PY) benchmarks/digits_epoch.py --micrograd .bench/micrograd-0.1.0
 
-lint: $(VENV)/.test
-	$(PIP) install ruff
-	$(VENV)/bin/ruff check micrograd tests benchmarks
+$(VENV)/.lint: $(PY) pyproject.toml
+	$(PIP) install -e '.[lint]'
+	@touch $@
+
+lint: $(VENV)/.test $(VENV)/.lint
+	$(VENV)/bin/ruff check micrograd tests benchmarks notebooks
+	$(VENV)/bin/ruff format --check micrograd tests benchmarks notebooks
+	$(VENV)/bin/mypy --strict micrograd
 
 clean:
 	rm -rf $(VENV) .bench demo-output

@@ -8,6 +8,8 @@
 4335.0
 """
 
+from typing import TYPE_CHECKING, Any
+
 from micrograd import ops
 from micrograd.engine import (
     Op,
@@ -21,7 +23,9 @@ from micrograd.engine import (
 from micrograd.forward import Dual, derivative
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 from micrograd.ops import linear
-from micrograd.viz import draw_dot, trace_backward
+
+if TYPE_CHECKING:
+    from micrograd.viz import draw_dot, trace_backward
 
 __all__ = [
     "Dual",
@@ -43,3 +47,18 @@ __all__ = [
     "value_and_grad",
 ]
 __version__ = "0.2.0"
+
+_VIZ = ("draw_dot", "trace_backward")
+
+
+def __getattr__(name: str) -> Any:
+    """Import `micrograd.viz` (and graphviz) only when a drawing function is asked for."""
+    if name in _VIZ:
+        from micrograd import viz
+
+        return getattr(viz, name)
+    raise AttributeError(f"module 'micrograd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_VIZ})

@@ -1,198 +1,86 @@
-"""Command line: ``python -m micrograd demo`` (or ``micrograd demo``).
-
-The demo trains micrograd's classifier, MLP(2, [16, 16, 1]), on 100 two-moons points
-with the max-margin loss plus 1e-4 * L2 and full-batch SGD whose learning rate falls
-from 1.0 to 0.1, then writes pictures of the result and the trained model to a folder.
-"""
+"""Command line: python -m micrograd COMMAND (or: micrograd COMMAND)."""
 
 from __future__ import annotations
 
 import argparse
-import copy
-import random
 import sys
 from pathlib import Path
-from typing import Any
 
-from micrograd.datasets import make_moons
-from micrograd.engine import Value, no_grad
-from micrograd.losses import hinge, l2
-from micrograd.nn import MLP, Neuron
-from micrograd.optim import SGD
+from micrograd._cli import positive_int
 
-ALPHA = 1e-4  # weight of the L2 penalty
-GRID = 80  # points per side of the decision-boundary grid
+DESCRIPTION = "micrograd-lab: train small networks on a scalar autodiff engine and draw them."
+
+DEMO = """\
+Train micrograd's classifier, MLP(2, [16, 16, 1]), on 100 two-moons points with the
+max-margin loss plus 1e-4 * L2 and full-batch SGD whose learning rate falls from 1.0
+to 0.1. Writes to the output folder:
+  decision_boundary.png  the classes and the learned boundary
+  loss.png               loss and training accuracy per step
+  model.json             the trained weights (MLP.load reads them)
+  neuron.svg             one neuron's graph with local derivatives
+                         (neuron.gv, its DOT source, without Graphviz's dot)"""
+
+DIGITS = """\
+Train an MLP(64, [32, 10]) with tanh, softmax cross-entropy and Adam in mini-batches
+on scikit-learn's bundled 8x8 handwritten digits (1,797 images, no download), holding
+out a test split. Needs: pip install 'micrograd-lab[digits]'. Writes to the output folder:
+  curves.png         training loss and train/test accuracy per epoch
+  mistakes.png       the test digits the model gets wrong, with true and predicted labels
+  model.json         the trained weights (MLP.load reads them)"""
+
+DOCTOR = """\
+Check that the micrograd package is this project's and not mixed with micrograd 0.1.0
+(which installs files of the same names), and say what to run if it is."""
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="micrograd", description=__doc__.split("\n\n")[0])
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="micrograd", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
     demo = commands.add_parser(
-        "demo",
-        help="train an MLP on two moons and draw the result",
-        description=__doc__.split("\n\n")[1],
+        "demo", help="train an MLP on two moons and draw it", description=DEMO, formatter_class=raw
     )
-    demo.add_argument("--steps", type=_positive_int, default=100, help="SGD steps (100)")
+    demo.add_argument("--steps", type=positive_int, default=100, help="SGD steps (100)")
     demo.add_argument("--seed", type=int, default=1337, help="seed of data and weights (1337)")
     demo.add_argument(
         "--out", type=Path, default=Path("demo-output"), help="output folder (./demo-output)"
     )
-    args = parser.parse_args(argv)
-    return run_demo(args.steps, args.seed, args.out)
 
-
-def run_demo(steps: int, seed: int, out: Path) -> int:
-    """Train, then write decision_boundary.png, loss.png, model.json and neuron.svg to out."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        print(
-            "micrograd demo: matplotlib is not installed, and the demo draws its plots with it.\n"
-            "Install the demo's dependencies with: pip install 'micrograd-lab[demo]'",
-            file=sys.stderr,
-        )
-        return 1
-
-    X, y = make_moons(100, noise=0.1, seed=seed)
-    random.seed(seed)
-    model = MLP(2, [16, 16, 1])
-    inputs = [[Value(x1), Value(x2)] for x1, x2 in X]
-    labels = [2 * label - 1 for label in y]
-    optimizer = SGD(model.parameters(), lr=1.0)
-    losses, accuracies = [], []
-    progress = _Progress(steps)
-    for k in range(steps):
-        loss, accuracy = _evaluate(model, inputs, labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.lr = 1.0 - 0.9 * k / steps
-        optimizer.step()
-        losses.append(loss.data)
-        accuracies.append(accuracy)
-        progress.update(f"loss {loss.data:.4f}, accuracy {accuracy:.0%}")
-    progress.close()
-    with no_grad():
-        loss, accuracy = _evaluate(model, inputs, labels)
-
-    out.mkdir(parents=True, exist_ok=True)
-    _plot_boundary(Figure(figsize=(6, 5)), model, X, y, out / "decision_boundary.png")
-    _plot_loss(Figure(figsize=(6, 4)), losses, accuracies, out / "loss.png")
-    model.save(out / "model.json")
-    written = ["decision_boundary.png", "loss.png", "model.json", _draw_neuron(model, X[0], out)]
-    print(
-        f"MLP(2, [16, 16, 1]) after {steps} steps: loss {loss.data:.4f}, "
-        f"accuracy {accuracy:.0%}; wrote {', '.join(written)} to {out}"
+    digits = commands.add_parser(
+        "digits", help="train an MLP on handwritten digits", description=DIGITS, formatter_class=raw
     )
-    return 0
+    digits.add_argument(
+        "--epochs", type=positive_int, default=15, help="passes over the training images (15)"
+    )
+    digits.add_argument("--batch", type=positive_int, default=32, help="mini-batch size (32)")
+    digits.add_argument(
+        "--lr", type=float, default=0.02, help="Adam's initial learning rate (0.02)"
+    )
+    digits.add_argument("--seed", type=int, default=0, help="seed of split and weights (0)")
+    digits.add_argument(
+        "--limit", type=positive_int, default=None, help="use only the first N images (all)"
+    )
+    digits.add_argument(
+        "--out", type=Path, default=Path("digits-output"), help="output folder (./digits-output)"
+    )
 
+    commands.add_parser("doctor", help="check for a clash with micrograd 0.1.0", description=DOCTOR)
 
-def _evaluate(model: MLP, inputs: list[list[Value]], labels: list[int]) -> tuple[Value, float]:
-    """The demo's loss, hinge + ALPHA * L2, and the fraction of points on the right side."""
-    scores = [model(x) for x in inputs]
-    loss = hinge(scores, labels) + ALPHA * l2(model.parameters())
-    right = sum((s.data > 0) == (label > 0) for s, label in zip(scores, labels))
-    return loss, right / len(labels)
+    args = parser.parse_args(argv)
+    # Each command imports its module only when it runs, so that doctor still works
+    # when micrograd 0.1.0's files have replaced this package's engine.
+    if args.command == "demo":
+        from micrograd.demo import run_demo
 
+        return run_demo(args.steps, args.seed, args.out)
+    if args.command == "digits":
+        from micrograd.digits import run_digits
 
-def _plot_boundary(fig: Any, model: MLP, X: list[list[float]], y: list[int], path: Path) -> None:
-    """The sign of the score on a grid around the data, with the points on top."""
-    lo1, hi1 = min(x[0] for x in X) - 0.5, max(x[0] for x in X) + 0.5
-    lo2, hi2 = min(x[1] for x in X) - 0.5, max(x[1] for x in X) + 0.5
-    g1 = [lo1 + (hi1 - lo1) * i / (GRID - 1) for i in range(GRID)]
-    g2 = [lo2 + (hi2 - lo2) * j / (GRID - 1) for j in range(GRID)]
-    with no_grad():
-        scores = [[model([a, b]).data for a in g1] for b in g2]
-    ax = fig.add_subplot()
-    ax.contourf(g1, g2, scores, levels=[-1e300, 0.0, 1e300], colors=["#f4c7c3", "#c6dbef"])
-    ax.contour(g1, g2, scores, levels=[0.0], colors="k", linewidths=1)
-    for label, color in ((0, "#d62728"), (1, "#1f77b4")):
-        points = [x for x, t in zip(X, y) if t == label]
-        ax.scatter([p[0] for p in points], [p[1] for p in points], s=18, c=color, label=label)
-    ax.set(title="decision boundary: score = 0", xlabel="x1", ylabel="x2")
-    ax.legend(title="class", loc="upper right")
-    fig.savefig(path, dpi=100)
+        return run_digits(args.epochs, args.batch, args.lr, args.seed, args.limit, args.out)
+    from micrograd.doctor import run
 
-
-def _plot_loss(fig: Any, losses: list[float], accuracies: list[float], path: Path) -> None:
-    ax = fig.add_subplot()
-    ax.plot(range(len(losses)), losses, color="#1f77b4")
-    ax.set(yscale="log", title="training", xlabel="step")
-    ax.set_ylabel("loss: hinge + 1e-4 L2 (log scale)", color="#1f77b4")
-    acc_ax = ax.twinx()
-    acc_ax.plot(range(len(accuracies)), accuracies, color="#2ca02c")
-    acc_ax.set_ylim(0, 1.05)
-    acc_ax.set_ylabel("training accuracy", color="#2ca02c")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-
-
-def _draw_neuron(model: MLP, x: list[float], out: Path) -> str:
-    """One trained first-layer neuron on input x, backpropagated, drawn with local derivatives.
-
-    The neuron relu(w . x + b) is one node of the graph, with every weight, input and
-    the bias as inputs.
-
-    Picks the first neuron that is active on x, so that the gradients are not all 0.
-    Returns the name of the file written.
-    """
-    import graphviz
-
-    from micrograd.viz import draw_dot
-
-    first = model.layers[0].neurons
-    with no_grad():
-        chosen = next((n for n in first if n(x).data > 0.0), first[0])
-    neuron: Neuron = copy.deepcopy(chosen)
-    for name, p in neuron.named_parameters():
-        p.label = name
-    result = neuron([Value(v, label=f"x.{i}") for i, v in enumerate(x)])
-    result.label = "out"
-    result.backward()
-    dot = draw_dot(result, local_grads=True)
-    try:
-        svg = dot.pipe(format="svg")
-    except graphviz.ExecutableNotFound:
-        print("Graphviz's dot is not installed: writing neuron.gv (DOT source) instead of an SVG")
-        (out / "neuron.gv").write_text(dot.source, encoding="utf-8")
-        return "neuron.gv"
-    (out / "neuron.svg").write_bytes(svg)
-    return "neuron.svg"
-
-
-class _Progress:
-    """A tqdm bar if tqdm is installed, else a line on stderr every tenth of the run."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.count = 0
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            self.bar = None
-        else:
-            self.bar = tqdm(total=total, desc="training", unit="step")
-
-    def update(self, text: str) -> None:
-        self.count += 1
-        if self.bar is not None:
-            self.bar.set_postfix_str(text, refresh=False)
-            self.bar.update()
-        elif self.count % max(1, self.total // 10) == 0 or self.count == self.total:
-            print(f"step {self.count}/{self.total}: {text}", file=sys.stderr)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return n
+    return run()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
-"""Small toy data sets as plain Python lists (wrap them with ``numpy.array`` if you like)."""
+"""Data sets as plain Python lists (wrap them with ``numpy.array`` if you like): two moons,
+and handwritten digits from scikit-learn."""
 
 from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 
-__all__ = ["make_moons"]
+__all__ = ["Split", "load_digits_split", "make_moons"]
 
 
 def make_moons(
@@ -41,3 +43,41 @@ def _angles(n: int) -> list[float]:
     if n == 1:
         return [0.0]
     return [math.pi * i / (n - 1) for i in range(n)]
+
+
+TEST_FRACTION = 0.2
+
+
+@dataclass
+class Split:
+    """Images as lists of 64 pixels scaled to [0, 1], with their digits."""
+
+    train_x: list[list[float]]
+    train_y: list[int]
+    test_x: list[list[float]]
+    test_y: list[int]
+
+
+def load_digits_split(seed: int, limit: int | None = None) -> Split:
+    """scikit-learn's 8x8 digits: the first ``limit`` (all 1,797 by default), pixels scaled
+    to [0, 1], shuffled by ``seed``, with a fraction ``TEST_FRACTION`` held out for testing.
+
+    Needs scikit-learn (``pip install 'micrograd-lab[digits]'``); nothing is downloaded.
+    """
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    images: list[list[float]] = [[v / 16.0 for v in row] for row in data.data.tolist()]
+    labels: list[int] = data.target.tolist()
+    order = list(range(len(images) if limit is None else min(limit, len(images))))
+    random.Random(seed).shuffle(order)
+    n_test = max(1, round(TEST_FRACTION * len(order)))
+    test, train = order[:n_test], order[n_test:]
+    if not train:
+        raise ValueError(f"limit {limit} leaves no images to train on")
+    return Split(
+        [images[i] for i in train],
+        [labels[i] for i in train],
+        [images[i] for i in test],
+        [labels[i] for i in test],
+    )

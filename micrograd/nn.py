@@ -234,6 +234,67 @@ class MLP(Module):
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"
 
+    def to_torch(self) -> Any:
+        """A ``torch.nn.Sequential`` (float64) computing the same function with the same weights.
+
+        Each layer becomes a ``torch.nn.Linear`` followed by its activation module
+        (``ReLU``, ``Tanh`` or ``Sigmoid``; none for 'linear'). The weights are copied:
+        training one model afterwards does not change the other. Needs PyTorch.
+        """
+        torch = _import_torch("MLP.to_torch")
+        modules = []
+        for layer in self.layers:
+            linear = torch.nn.Linear(
+                len(layer.neurons[0].w), len(layer.neurons), dtype=torch.float64
+            )
+            with torch.no_grad():
+                weights = [[w.data for w in n.w] for n in layer.neurons]
+                linear.weight.copy_(torch.tensor(weights, dtype=torch.float64))
+                linear.bias.copy_(
+                    torch.tensor([n.b.data for n in layer.neurons], dtype=torch.float64)
+                )
+            modules.append(linear)
+            activation = layer.neurons[0].activation
+            if activation != "linear":
+                modules.append(getattr(torch.nn, _TORCH_MODULES[activation])())
+        return torch.nn.Sequential(*modules)
+
+    @classmethod
+    def from_torch(cls, sequential: Any) -> MLP:
+        """A new MLP with the layers, activations and weights of a ``torch.nn.Sequential``.
+
+        The Sequential must have an MLP's shape: ``Linear`` modules (with bias), each
+        followed by at most one ``ReLU``, ``Tanh`` or ``Sigmoid``, every hidden layer
+        with the same activation, and each Linear's input width equal to the previous
+        one's output width (as `to_torch` makes them). Anything else raises ValueError.
+        Needs PyTorch.
+        """
+        torch = _import_torch("MLP.from_torch")
+        if not isinstance(sequential, torch.nn.Sequential):
+            raise TypeError(f"expected a torch.nn.Sequential, got {type(sequential).__name__}")
+        layers = _torch_layers(torch, sequential)
+        hidden = {activation for _, activation in layers[:-1]}
+        if len(hidden) > 1:
+            raise ValueError(
+                "the hidden layers use different activations "
+                f"({', '.join(sorted(map(repr, hidden)))}); an MLP uses one for all of them"
+            )
+        model = cls(
+            layers[0][0].in_features,
+            [linear.out_features for linear, _ in layers],
+            activation=hidden.pop() if hidden else "relu",
+            output_activation=layers[-1][1],
+        )
+        state = {}
+        for i, (linear, _) in enumerate(layers):
+            weights = linear.weight.detach().double().tolist()
+            biases = linear.bias.detach().double().tolist()
+            for j, (row, bias) in enumerate(zip(weights, biases)):
+                state.update({f"layers.{i}.neurons.{j}.w.{k}": w for k, w in enumerate(row)})
+                state[f"layers.{i}.neurons.{j}.b"] = bias
+        model.load_state_dict(state)  # checks every weight is finite
+        return model
+
 
 def _prefixed(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
     """The children's named parameters as ``field.i.name``."""
@@ -291,3 +352,46 @@ def _iterate(x: Iterable[Any]) -> Iterator[Any]:
         raise TypeError(
             f"inputs must be a Value, a number or an iterable, got {type(x).__name__}"
         ) from None
+
+
+#: The torch.nn module for each activation that has one.
+_TORCH_MODULES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+def _import_torch(what: str) -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise ImportError(
+            f"{what} needs PyTorch, which is not installed: pip install torch "
+            "(or pip install 'micrograd-lab[torch]')"
+        ) from None
+    return torch
+
+
+def _torch_layers(torch: Any, sequential: Any) -> list[tuple[Any, str]]:
+    """(Linear, activation name) for each Linear of ``sequential``, checked against an MLP."""
+    activations = {getattr(torch.nn, module): name for name, module in _TORCH_MODULES.items()}
+    layers: list[tuple[Any, str]] = []
+    for i, module in enumerate(sequential):
+        kind = type(module).__name__
+        if type(module) is torch.nn.Linear:
+            if module.bias is None:
+                raise ValueError(f"module {i} is a Linear without bias; an MLP's neurons have one")
+            if layers and layers[-1][0].out_features != module.in_features:
+                raise ValueError(
+                    f"module {i} is a Linear with {module.in_features} inputs after a layer "
+                    f"of {layers[-1][0].out_features} outputs"
+                )
+            layers.append((module, "linear"))
+        elif type(module) in activations:
+            if not layers or layers[-1][1] != "linear":
+                raise ValueError(f"module {i} ({kind}) does not follow a Linear")
+            layers[-1] = (layers[-1][0], activations[type(module)])
+        else:
+            raise ValueError(
+                f"module {i} is {kind}; an MLP has only Linear, ReLU, Tanh and Sigmoid modules"
+            )
+    if not layers:
+        raise ValueError("the Sequential has no Linear module")
+    return layers

@@ -10,11 +10,7 @@ from hypothesis import strategies as st
 
 from micrograd.engine import Value, linear, primitive
 
-torch = pytest.importorskip("torch")
-
-
-def tensor(x):
-    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+from helpers import needs_torch, tensor, torch
 
 
 def zero_grads(xs):
@@ -108,6 +104,7 @@ UNARY = {
 }
 
 
+@needs_torch
 @pytest.mark.parametrize("name", UNARY)
 @given(data=st.data())
 @settings(max_examples=25, deadline=None)
@@ -135,6 +132,7 @@ BINARY = {
 positive = st.floats(0.2, 2.5)
 
 
+@needs_torch
 @pytest.mark.parametrize("name", BINARY)
 @given(x0=positive, y0=positive)
 @settings(max_examples=25, deadline=None)
@@ -149,6 +147,7 @@ def test_binary_ops_hessian(name, x0, y0):
     assert got_rows[0][1] == pytest.approx(got_rows[1][0], rel=1e-9, abs=1e-10)
 
 
+@needs_torch
 @given(x0=positive, y0=positive, w0=st.floats(-1.5, 1.5))
 @settings(max_examples=30, deadline=None)
 def test_linear_node_hessian(x0, y0, w0):
@@ -193,6 +192,7 @@ def test_gradients_are_values_with_their_own_graph():
     assert isinstance(y.grad, Value) and y.grad.data == 1.0
 
 
+@needs_torch
 @pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
 def test_create_graph_accumulates_on_leaves_like_torch():
     f = BINARY["unary_mix"]

@@ -3,14 +3,24 @@
 import json
 import math
 import random
+import shutil
 import sys
+import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
+from matplotlib.image import imread
 
 from micrograd import Value
 from micrograd.__main__ import main
 from micrograd.datasets import make_moons
+from micrograd.demo import _draw_neuron
 from micrograd.nn import MLP
+
+from helpers import needs_dot
+
+# What the demo draws one neuron's graph as: an SVG, or its DOT source without dot.
+NEURON_FILE = "neuron.svg" if shutil.which("dot") else "neuron.gv"
 
 # -- data ----------------------------------------------------------------------
 
@@ -49,7 +59,6 @@ def test_moons_reject_bad_arguments(n, noise):
 
 
 def test_micrograd_demo_notebook_loop_reaches_full_accuracy():
-    np = pytest.importorskip("numpy")
     X, y = make_moons(n_samples=100, noise=0.1, seed=1337)
     X, y = np.array(X), np.array(y)
     y = y * 2 - 1  # numpy integers in {-1, 1}
@@ -114,9 +123,6 @@ def png_size(path):
 
 
 def test_demo_trains_to_full_accuracy_and_writes_its_files(tmp_path, capsys):
-    pytest.importorskip("matplotlib")
-    from matplotlib.image import imread
-
     out = tmp_path / "demo"
     assert main(["demo", "--out", str(out)]) == 0
     summary = capsys.readouterr().out.strip().splitlines()[-1]
@@ -135,17 +141,36 @@ def test_demo_trains_to_full_accuracy_and_writes_its_files(tmp_path, capsys):
     scores = [fresh(x).data for x in X]
     assert all((s > 0) == (label == 1) for s, label in zip(scores, y))
     assert len(json.loads((out / "model.json").read_text())) == 337
+    assert (out / NEURON_FILE).exists()
 
-    svg = (out / "neuron.svg").read_text()
-    import xml.etree.ElementTree as ET
 
+def trained_model():
+    random.seed(5)
+    model = MLP(2, [16, 16, 1])
+    model.load_state_dict({name: random.uniform(-1, 1) for name, _ in model.named_parameters()})
+    return model
+
+
+@needs_dot
+def test_neuron_picture_is_an_svg_of_the_fused_node(tmp_path):
+    assert _draw_neuron(trained_model(), [0.3, -0.2], tmp_path) == "neuron.svg"
+    svg = (tmp_path / "neuron.svg").read_text()
     root = ET.fromstring(svg[svg.index("<svg") :])
     assert root.tag == "{http://www.w3.org/2000/svg}svg"
     assert "w·x+b" in svg or "w&#183;x+b" in svg  # the neuron's fused node is drawn
+    assert svg.count("x.0") == 1 and svg.count("x.1") == 1  # both inputs, labelled
+
+
+def test_neuron_picture_without_dot_is_its_dot_source(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    assert _draw_neuron(trained_model(), [0.3, -0.2], tmp_path) == "neuron.gv"
+    assert "writing neuron.gv (DOT source) instead" in capsys.readouterr().out
+    source = (tmp_path / "neuron.gv").read_text()
+    assert source.startswith("digraph") and "w·x+b" in source
+    assert not (tmp_path / "neuron.svg").exists()
 
 
 def test_progress_falls_back_to_plain_lines_without_tqdm(tmp_path, monkeypatch, capsys):
-    pytest.importorskip("matplotlib")
     monkeypatch.setitem(sys.modules, "tqdm", None)
     assert main(["demo", "--steps", "20", "--seed", "3", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err.splitlines()
@@ -156,5 +181,5 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(tmp_path, monkeypatch, 
         "decision_boundary.png",
         "loss.png",
         "model.json",
-        "neuron.svg",
+        NEURON_FILE,
     }

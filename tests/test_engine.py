@@ -19,11 +19,7 @@ import pytest
 
 from micrograd import Value, enable_grad, is_grad_enabled, no_grad, primitive
 
-
-def central_difference(f, x: float, h: float = 1e-6) -> float:
-    """(f(x + h) - f(x - h)) / 2h, with the step scaled to the size of x."""
-    step = h * max(1.0, abs(x))
-    return (f(x + step) - f(x - step)) / (2 * step)
+from helpers import central_difference, sigmoid
 
 
 def assert_close(actual: float, expected: float, rel: float = 1e-6, abs_: float = 1e-8) -> None:
@@ -163,10 +159,6 @@ def test_power_with_constant_exponent(x, c):
     assert_close(out.data, x**c, rel=1e-15)
     assert_close(v.grad, c * x ** (c - 1) if c != 0 else 0.0, rel=1e-15)
     assert_close(v.grad, central_difference(lambda t: t**c, x))
-
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
 
 
 UNARY_CASES = [

@@ -11,11 +11,9 @@ from hypothesis import strategies as st
 from micrograd.engine import Value, linear, primitive
 from micrograd.forward import Dual, derivative
 
+from helpers import central_difference, close, needs_torch, sigmoid, tensor, torch
+
 finite = st.floats(-3.0, 3.0, allow_nan=False)
-
-
-def central_difference(f, x, h=1e-6):
-    return (f(x + h) - f(x - h)) / (2 * h)
 
 
 # -- worked example and the arithmetic of dual numbers ------------------------
@@ -94,10 +92,6 @@ def test_dual_exponent_gives_both_partials():
 
 
 # -- every unary op against its closed-form derivative ------------------------
-
-
-def sigmoid(x):
-    return 1 / (1 + math.exp(-x))
 
 
 UNARY = {
@@ -201,10 +195,6 @@ def forward_gradient(program, x, y):
     return dx.real, dx.dual, dy.dual
 
 
-def close(a, b):
-    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-
-
 @given(steps, inputs, inputs)
 @settings(max_examples=100, deadline=None)
 def test_forward_mode_equals_reverse_mode(program, x, y):
@@ -217,13 +207,12 @@ def test_forward_mode_equals_reverse_mode(program, x, y):
     assert close(dy, vy.grad), (dy, vy.grad)
 
 
+@needs_torch
 @given(steps, inputs, inputs)
 @settings(max_examples=60, deadline=None)
 def test_forward_mode_equals_pytorch(program, x, y):
-    torch = pytest.importorskip("torch")
     value, dx, dy = forward_gradient(program, x, y)
-    tx = torch.tensor(x, dtype=torch.float64, requires_grad=True)
-    ty = torch.tensor(y, dtype=torch.float64, requires_grad=True)
+    tx, ty = tensor(x), tensor(y)
     out = run(program, tx, ty)
     gx, gy = torch.autograd.grad(out, (tx, ty), allow_unused=True)
     gx = 0.0 if gx is None else gx.item()

@@ -11,9 +11,7 @@ from micrograd.engine import Value, is_grad_enabled, linear, no_grad, primitive
 from micrograd.forward import Dual
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 
-
-def sigmoid(x):
-    return 1 / (1 + math.exp(-x))
+from helpers import sigmoid
 
 
 def third(f):

@@ -2,6 +2,8 @@
 
 import math
 
+import mpmath
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -9,8 +11,9 @@ from hypothesis import strategies as st
 from micrograd import Value
 from micrograd.losses import binary_cross_entropy, cross_entropy, hinge, l2, mse
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
+from helpers import needs_torch, tensor, torch
+
+F = None if torch is None else torch.nn.functional
 
 RTOL = 1e-12
 
@@ -19,10 +22,6 @@ finite = st.floats(-10, 10, allow_nan=False)
 
 def close(a, b, rtol=RTOL, atol=1e-15):
     return abs(a - b) <= rtol * abs(b) + atol
-
-
-def tensor(xs):
-    return torch.tensor(xs, dtype=torch.float64, requires_grad=True)
 
 
 def ours(xs):
@@ -46,6 +45,7 @@ pairs = st.integers(1, 8).flatmap(
 )
 
 
+@needs_torch
 @settings(max_examples=60, deadline=None)
 @given(pairs, st.sampled_from(["mean", "sum"]))
 def test_mse_matches_torch(data, reduction):
@@ -57,6 +57,7 @@ def test_mse_matches_torch(data, reduction):
     )
 
 
+@needs_torch
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(finite, st.sampled_from([-1, 1])), min_size=1, max_size=10))
 def test_hinge_matches_torch(data):
@@ -74,6 +75,7 @@ def test_hinge_is_zero_beyond_the_margin_and_linear_inside():
     assert (loss.data, s.grad) == (0.375, -0.5)
 
 
+@needs_torch
 @settings(max_examples=80, deadline=None)
 @given(
     st.lists(
@@ -99,7 +101,6 @@ def test_binary_cross_entropy_matches_torch(data, reduction):
 @pytest.mark.parametrize("t", [0.0, 0.3, 1.0])
 def test_binary_cross_entropy_is_accurate_for_any_logit(z, t):
     """Against softplus(z) - z t and its derivative sigmoid(z) - t in 50-digit arithmetic."""
-    mpmath = pytest.importorskip("mpmath")
     mpmath.mp.dps = 50
     zm = mpmath.mpf(z)
     exact_loss = float(mpmath.log1p(mpmath.exp(zm)) - zm * mpmath.mpf(t))
@@ -118,6 +119,7 @@ def test_binary_cross_entropy_gradient_at_zero_is_half_minus_target():
     assert z.grad == pytest.approx(0.3, abs=1e-16)  # sigmoid(0) - t
 
 
+@needs_torch
 def test_binary_cross_entropy_gradient_reaches_value_targets():
     z, t = Value(0.7), Value(0.4)
     tz, tt = tensor([0.7]), tensor([0.4])
@@ -130,6 +132,7 @@ logit_rows = st.integers(2, 5).flatmap(
 )
 
 
+@needs_torch
 @settings(max_examples=60, deadline=None)
 @given(logit_rows)
 def test_cross_entropy_matches_torch(data):
@@ -139,6 +142,7 @@ def test_cross_entropy_matches_torch(data):
     assert_matches(cross_entropy(zs, y), t_loss, [zs], [tz])
 
 
+@needs_torch
 @settings(max_examples=40, deadline=None)
 @given(
     st.integers(2, 4).flatmap(
@@ -163,6 +167,7 @@ def test_batched_cross_entropy_matches_torch(batch, reduction):
         assert all(close(v.grad, g) for v, g in zip(row, t_row))
 
 
+@needs_torch
 def test_cross_entropy_is_finite_for_huge_logits():
     z = [1000.0, -1000.0, 999.0]
     zs, tz = ours(z), tensor(z)
@@ -173,6 +178,7 @@ def test_cross_entropy_is_finite_for_huge_logits():
     assert zs[0].grad == pytest.approx(math.e / (1 + math.e), rel=1e-15)
 
 
+@needs_torch
 @settings(max_examples=40, deadline=None)
 @given(st.lists(finite, min_size=1, max_size=20))
 def test_l2_matches_torch(p):
@@ -181,7 +187,6 @@ def test_l2_matches_torch(p):
 
 
 def test_numpy_inputs():
-    np = pytest.importorskip("numpy")
     s = ours([0.5, -2.0, 0.1])
     labels = np.array([1, -1, -1])  # numpy integers, as in micrograd's demo
     loss = hinge(s, labels)

@@ -4,6 +4,7 @@ import json
 import math
 import random
 
+import numpy as np
 import pytest
 
 from micrograd import Value
@@ -305,7 +306,6 @@ def test_load_state_dict_checks_everything_before_assigning():
 
 
 def test_load_state_dict_accepts_numpy_numbers():
-    np = pytest.importorskip("numpy")
     random.seed(9)
     model = MLP(1, [1])
     model.load_state_dict(

@@ -1,4 +1,5 @@
-"""The tutorial notebooks run top to bottom on a fresh kernel, and are committed with outputs.
+"""The tutorial notebooks: each .ipynb holds the cells of its jupytext source (.py) with
+stored outputs, and runs top to bottom on a fresh kernel.
 
 Every notebook checks its own claims with ``assert`` cells, so executing it is the test.
 """
@@ -7,44 +8,38 @@ import importlib.util
 import tempfile
 from pathlib import Path
 
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-pytest.importorskip("nbclient")
-pytest.importorskip("ipykernel")
-pytest.importorskip("matplotlib")
-pytest.importorskip("tqdm")
-pytest.importorskip("numpy")
-pytest.importorskip("ipywidgets")
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 IMAGE_TYPES = ("image/svg+xml", "image/png")
 
 
-def _load_build():
-    spec = importlib.util.spec_from_file_location("notebooks_build", NOTEBOOKS_DIR / "build.py")
+def _load_execute():
+    spec = importlib.util.spec_from_file_location("notebooks_execute", NOTEBOOKS_DIR / "execute.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-build = _load_build()
+execute = _load_execute()
 
 
 def _code_cells(nb):
     return [cell for cell in nb.cells if cell.cell_type == "code"]
 
 
-def test_every_notebook_is_present():
-    assert [path.stem for path in NOTEBOOKS] == sorted(build.NOTEBOOKS)
+def test_every_notebook_has_its_source():
+    assert [p.stem for p in NOTEBOOKS] == [p.stem for p in execute.sources()]
+    assert len(NOTEBOOKS) >= 6
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", execute.sources(), ids=lambda p: p.stem)
 def test_notebook_runs_on_a_fresh_kernel(path):
-    nb = nbformat.read(path, as_version=4)
+    nb = execute.read_source(path)
     with tempfile.TemporaryDirectory() as workdir:
-        build.execute(nb, workdir)  # raises CellExecutionError on any error or failed assert
+        execute.execute(nb, workdir)  # raises CellExecutionError on any error or failed assert
         assert not list(Path(workdir).iterdir()), "the notebook left files behind"
     for cell in _code_cells(nb):
         assert not [o for o in cell.outputs if o.output_type == "error"]
@@ -54,10 +49,11 @@ def test_notebook_runs_on_a_fresh_kernel(path):
 def test_stored_notebook_matches_its_source_and_has_outputs(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    fresh = build.make(path.stem)
+    source = execute.read_source(path.with_suffix(".py"))
     assert [(c.cell_type, c.source) for c in nb.cells] == [
-        (c.cell_type, c.source) for c in fresh.cells
-    ], "notebook differs from notebooks/build.py: run python notebooks/build.py"
+        (c.cell_type, c.source) for c in source.cells
+    ], f"{path.name} differs from {path.stem}.py: run python notebooks/execute.py {path.stem[:2]}"
+    assert nb.metadata["jupytext"]["formats"] == "ipynb,py:percent"
     cells = _code_cells(nb)
     counts = [cell.execution_count for cell in cells]
     assert counts == list(range(1, len(cells) + 1)), "not executed top to bottom in one run"

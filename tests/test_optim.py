@@ -7,7 +7,7 @@ import pytest
 from micrograd import Value
 from micrograd.optim import SGD, Adam
 
-torch = pytest.importorskip("torch")
+from helpers import needs_torch, torch
 
 START = [0.5, -1.2, 2.0, 0.03, -0.7]
 A = [1.5, -0.5, 0.8, 2.0, -1.1]
@@ -49,6 +49,7 @@ def assert_same(ours, theirs):
         assert abs(a - b) <= 1e-10 * max(1.0, abs(b)), (ours, theirs)
 
 
+@needs_torch
 @pytest.mark.parametrize("momentum", [0.0, 0.9])
 @pytest.mark.parametrize("weight_decay", [0.0, 0.01])
 def test_sgd_matches_torch(momentum, weight_decay):
@@ -59,6 +60,7 @@ def test_sgd_matches_torch(momentum, weight_decay):
     )
 
 
+@needs_torch
 def test_sgd_learning_rate_can_change_between_steps():
     lrs = [1.0 - 0.9 * k / 6 for k in range(6)]
     kw = {"lr": 1.0, "momentum": 0.5}
@@ -68,6 +70,7 @@ def test_sgd_learning_rate_can_change_between_steps():
     )
 
 
+@needs_torch
 @pytest.mark.parametrize(
     "kw",
     [

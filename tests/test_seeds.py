@@ -13,10 +13,7 @@ import pytest
 from micrograd import Value, linear
 from micrograd.nn import MLP
 
-
-def sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
-
+from helpers import sigmoid
 
 # ---------------------------------------------------------------------------
 # Chain rule on one variable

@@ -1,0 +1,44 @@
+"""What several test modules share: optional dependencies, reference functions, closeness.
+
+Tests that need PyTorch or Graphviz's ``dot`` carry ``@needs_torch`` / ``@needs_dot`` and
+skip, one by one, when it is missing; every other test in the module still runs.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
+
+
+def tensor(x: Any) -> Any:
+    """A float64 torch tensor that requires grad (a number gives a 0-dim tensor)."""
+    return torch.tensor(x, dtype=torch.float64, requires_grad=True)
+
+
+def sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -> float:
+    """(f(x + s) - f(x - s)) / 2s, with the step s = h scaled to the size of x."""
+    step = h * max(1.0, abs(x))
+    return (f(x + step) - f(x - step)) / (2 * step)
+
+
+def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
+    """Whether a and b agree to a relative ``rel`` or an absolute ``abs_`` tolerance."""
+    return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
