@@ -591,12 +591,12 @@ class Value:
         (a leaf's ``.grad`` graph leads back to the leaf): reset ``.grad`` when done.
         """
         seed = to_float(gradient, "gradient")
-        grads = backprop(self, Value(seed) if create_graph else seed, create_graph=create_graph)
-        for node, g in grads.items():
-            if node._prev:
-                node.grad = g
-            else:
-                node.grad = node.grad + g
+        if not self._prev:
+            self.grad = self.grad + (Value(seed) if create_graph else seed)
+        elif create_graph:
+            _store(backprop(self, Value(seed), create_graph=True))
+        else:
+            _walk(self, seed, local_derivatives, True)
 
     def _backward(self) -> None:
         """micrograd's per-node step: ``parent.grad += self.grad * d self / d parent``.
@@ -641,7 +641,7 @@ def topological_order(root: Value) -> list[Value]:
     depth-first search (a node is emitted once all its parents are), so depth is
     unlimited.
     """
-    return [node for node, _ in _plan(root, lambda node: (), prune=False)]
+    return _plan(root, lambda node: (), prune=False)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -682,41 +682,42 @@ def _plan(
     partials_of: Callable[[Value], Any],
     prune: bool = True,
     until: Collection[Value] = (),
-) -> list[tuple[Value, Any]]:
-    """The interior nodes behind ``root`` in backward order, each with ``partials_of(node)``.
+) -> tuple[list[Value], dict[Value, Any]]:
+    """The interior nodes behind ``root`` in backward order, and ``partials_of(node)`` for each.
 
     With ``prune``, a node whose local derivatives are all exactly 0.0 is a dead end:
-    it comes with no derivatives (its edges would pass nothing) and the search does not
-    go behind it; nor behind the nodes in ``until``. A ``partials_of`` that raises is
-    kept as the error, to be raised only if gradient reaches that node.
+    it gets no derivatives (its edges would pass nothing) and the search does not go
+    behind it; nor behind the nodes in ``until``. A ``partials_of`` that raises is kept
+    as the error, to be raised only if gradient reaches that node.
     """
+    emitted: list[Value] = []
+    local: dict[Value, Any] = {}
     if not root._prev:
-        return []
-    emitted: list[tuple[Value, Any]] = []
-    visited: set[Value] = set()
-    stack: list[Any] = [root]  # nodes to visit, and (node, partials) pairs that are done
-    pop, push, emit, visit = stack.pop, stack.append, emitted.append, visited.add
+        return emitted, local
+    stack: list[Any] = [root]
+    pop, push, emit = stack.pop, stack.append, emitted.append
     while stack:
         node = pop()
-        if node.__class__ is tuple:  # everything pushed after it is done: emit it
-            emit(node)
-        elif node not in visited:
-            visit(node)
+        if node is None:  # marker: everything pushed after it is done
+            emit(pop())
+        elif node not in local:
             try:
                 partials = partials_of(node)
             except (ArithmeticError, ValueError, TypeError, NotImplementedError) as error:
                 partials = error
+            push(node)
+            push(None)
             if prune and partials.__class__ is tuple and not any(partials):
-                push((node, ()))  # a dead end: it passes nothing on, so its edges are skipped
+                local[node] = ()  # a dead end: it passes nothing on, so its edges are skipped
                 continue
-            push((node, partials))
+            local[node] = partials
             if until and node in until:
                 continue
             for parent in filter(_parents_of, node._prev):  # interior parents only
-                if parent not in visited:
+                if parent not in local:
                     push(parent)
     emitted.reverse()
-    return emitted
+    return emitted, local
 
 
 def backprop(
@@ -754,12 +755,46 @@ def backprop(
 
     else:
         partials_of = local_derivatives
+    return _walk(root, seed, partials_of, False, on_step, until)
+
+
+def _walk(
+    root: Value,
+    seed: Any,
+    partials_of: Callable[[Value], Any],
+    into_grad: bool,
+    on_step: Callable[[Step], Any] | None = None,
+    until: Collection[Value] = (),
+) -> dict[Value, Any]:
+    """The walk itself (see `backprop`), accumulating into a new dict that it returns, or
+    with ``into_grad`` straight into the nodes' ``.grad`` (`Value.backward`'s fast way:
+    the interior nodes of the walk start at 0, leaves keep accumulating).
+
+    It goes into ``.grad`` only when no local derivative failed, so that nothing can
+    raise half way; otherwise it works on a dict and writes it into ``.grad`` at the end.
+    """
+    order, local = _plan(root, partials_of, on_step is None, until)
+    if into_grad:
+        if any(p.__class__ is not tuple for p in local.values()):
+            _store(_walk(root, seed, partials_of, False))
+            return {}
+        for node in order:
+            node.grad = 0.0
+        root.grad = seed
+        for node in order:
+            g = node.grad
+            if g.__class__ is float and g == 0.0:  # every contribution would be zero
+                continue
+            for parent, d in zip(node._prev, local[node]):
+                parent.grad += g * d
+        return {}
     grads: dict[Value, Any] = {root: seed}
     get, setdefault = grads.get, grads.setdefault
-    for node, partials in _plan(root, partials_of, on_step is None, until):
+    for node in order:
         g = setdefault(node, 0.0)
-        if g.__class__ is float and g == 0.0:  # every contribution would be zero
+        if g.__class__ is float and g == 0.0:
             continue
+        partials = local[node]
         if partials.__class__ is not tuple:
             raise _at(partials, node)
         parents = node._prev
@@ -773,6 +808,15 @@ def backprop(
                 grads[parent] = after = before + contribution
                 on_step(Step(node, parent, slot, g, d, contribution, before, after))
     return grads
+
+
+def _store(grads: dict[Value, Any]) -> None:
+    """Write gradients into ``.grad``: interior nodes take theirs, leaves add theirs."""
+    for node, g in grads.items():
+        if node._prev:
+            node.grad = g
+        else:
+            node.grad = node.grad + g
 
 
 def _at(error: BaseException, node: Value) -> BaseException:

@@ -20,8 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from micrograd import ops
-from micrograd.engine import Value, to_float, to_value
-from micrograd.ops import linear
+from micrograd.engine import Value, constant, to_float, to_value
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -38,7 +37,8 @@ def mse(preds: Any, targets: Any, reduction: str = "mean") -> Value:
 def hinge(scores: Any, labels: Any, reduction: str = "mean") -> Value:
     """Max-margin loss of micrograd's demo: (1/n) sum_i relu(1 - y_i s_i), y_i in {-1, +1}.
 
-    A score on the right side of 0 by a margin of at least 1 costs nothing.
+    A score on the right side of 0 by a margin of at least 1 costs nothing. Each term is
+    one node, relu(b + w s) with b = 1 and w = -y (`micrograd.ops.relu_affine`).
     """
     _check_reduction("hinge", reduction)
     ss = _values("hinge", scores, "scores")
@@ -51,7 +51,9 @@ def hinge(scores: Any, labels: Any, reduction: str = "mean") -> Value:
                 f"hinge: labels must be -1 or +1, got {raw[i]!r} at position {i} "
                 "(0/1 labels map to -1/+1 with y * 2 - 1)"
             )
-    return _reduce([(1.0 - y * s).relu() for s, y in zip(ss, ys)], reduction)
+    one = constant(1.0)
+    minus = {1.0: constant(-1.0), -1.0: constant(1.0)}  # w = -y, shared by the terms
+    return _reduce([ops.relu_affine.node((one, minus[y], s)) for s, y in zip(ss, ys)], reduction)
 
 
 def binary_cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value:
@@ -100,8 +102,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
 def l2(parameters: Iterable[Any]) -> Value:
     """sum_i p_i^2, for weight decay (``loss + alpha * l2(model.parameters())``)."""
     ps = _values("l2", parameters, "parameters")
-    total: Value = linear(ps, ps)  # one node: sum_i p_i * p_i, d/dp_i = 2 p_i
-    return total
+    return ops.affine.node((constant(0.0), *ps, *ps))  # one node: d/dp_i = p_i + p_i
 
 
 # ---------------------------------------------------------------------------

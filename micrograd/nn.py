@@ -1,7 +1,8 @@
 """Neurons, layers and multi-layer perceptrons on `Value`, drop-in for micrograd's ``nn``.
 
-A neuron computes act(w . x + b) as one node of the graph (an op of `micrograd.ops.NEURONS`,
-"ReLU(w·x+b)"), with every weight, input and the bias as parents.
+A neuron computes act(w . x + b). Its affine part w . x + b is one node of the graph, with
+every weight, input and the bias as parents; a ReLU neuron is a single node "ReLU(w·x+b)"
+(`micrograd.ops.relu_affine`), another activation is a node of its own.
 
 Parameters have stable dotted names (``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``),
 and a model saves to and loads from a JSON object mapping those names to numbers.
@@ -126,14 +127,14 @@ class Neuron(Module):
         self.b = Value(0.0)
         self.activation = activation if nonlin else "linear"
         self.nonlin = self.activation != "linear"
-        self._act = ACTIVATIONS[self.activation]
+        self.activation_op = ACTIVATIONS[self.activation]
 
     def __call__(self, x: Iterable[Any]) -> Value:
         return self.act(_as_inputs(x, len(self.w)))
 
     def act(self, xs: list[Value]) -> Value:
         """The output for inputs that are already a list of nin Values."""
-        return ops.neurons_of_values(xs, [self.w], [self.b], [self._act])[0]
+        return ops.neurons_of_values(xs, (self,))[0]
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -158,10 +159,7 @@ class Layer(Module):
 
     def act(self, xs: list[Value]) -> list[Value]:
         """Every neuron's output for inputs that are already a list of nin Values."""
-        neurons = self.neurons
-        return ops.neurons_of_values(
-            xs, [n.w for n in neurons], [n.b for n in neurons], [n._act for n in neurons]
-        )
+        return ops.neurons_of_values(xs, self.neurons)
 
     def __call__(self, x: Iterable[Any]) -> Any:
         """The outputs; a single Value when the layer has one neuron, as in micrograd.

@@ -26,12 +26,12 @@ import builtins
 import math
 import operator
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from micrograd.engine import Op, Value, real
 
 __all__ = [
-    "NEURONS",
+    "Unit",
     "abs",
     "add",
     "affine",
@@ -45,6 +45,7 @@ __all__ = [
     "neurons_of_values",
     "pow",
     "relu",
+    "relu_affine",
     "sigmoid",
     "softplus",
     "sqrt",
@@ -219,53 +220,46 @@ identity = Op("identity", float, lambda out, x: (1.0,),
 # fmt: on
 
 
-def _neuron(activation: Op) -> Op:
-    """activation(b + w . x) as one op, for an activation whose derivative is written with
-    its output only: d out / d input = activation'(z) * d z / d input (the chain rule)."""
-
-    def forward(bias: float, *weights_and_inputs: float) -> float:
-        return activation.forward(_affine(bias, *weights_and_inputs))
-
-    def partials(out: Any, bias: Any, *weights_and_inputs: Any) -> tuple[Any, ...]:
-        slope = activation.partials(out, None)[0]  # written with out only: z is not needed
-        dz = _affine_partials(weights_and_inputs)
-        if slope.__class__ is float and slope in (0.0, 1.0):  # relu: exact, no multiplications
-            return dz if slope else (0.0,) * len(dz)
-        return tuple(slope * d for d in dz)
-
-    return Op(
-        f"{activation.name}(w·x+b)",
-        forward,
-        partials,
-        None,
-        doc=f"{activation.name}(b + w . x), inputs (b, w_1..w_n, x_1..x_n)",
-    )
+def _relu_affine_partials(out: Any, bias: Any, *weights_and_inputs: Any) -> tuple[Any, ...]:
+    """relu'(z) * d z / d input with relu'(z) = 1 for out > 0, else 0: nothing to multiply."""
+    dz = _affine_partials(weights_and_inputs)
+    return dz if _step(out) else (0.0,) * len(dz)
 
 
-#: A neuron act(w . x + b) as one node, for each activation (None: w . x + b).
-NEURONS: dict[Op | None, Op] = {
-    None: affine,
-    relu: _neuron(relu),
-    tanh: _neuron(tanh),
-    sigmoid: _neuron(sigmoid),
-}
+# relu(b + w . x) as one node, with inputs (b, w_1..w_n, x_1..x_n). Its gradients are
+# bit for bit those of the two nodes "w·x+b" and "ReLU", with one node fewer to build
+# and to walk: ReLU's derivative is 1 or 0, so the chain rule multiplies nothing.
+relu_affine = Op("ReLU(w·x+b)", lambda b, *wx: _relu(_affine(b, *wx)), _relu_affine_partials,
+                 None, doc="relu(b + w . x), inputs (b, w_1..w_n, x_1..x_n)")  # fmt: skip
 
 
-def neurons_of_values(
-    inputs: list[Value],
-    weights: Iterable[list[Value]],
-    biases: Iterable[Value],
-    activations: Iterable[Op | None],
-) -> list[Value]:
-    """The `NEURONS` nodes activation(b + w . x) of a layer of neurons that all read
-    ``inputs``, for Values already (no checks): the fast path of `micrograd.nn`."""
+class Unit(Protocol):
+    """A neuron as `neurons_of_values` reads it (`micrograd.nn.Neuron` is one)."""
+
+    w: list[Value]
+    b: Value
+    activation_op: Op | None
+
+
+def neurons_of_values(inputs: list[Value], neurons: Iterable[Unit]) -> list[Value]:
+    """The outputs activation(b + w . x) of neurons that all read ``inputs``, for Values
+    already (no checks): the fast path of `micrograd.nn`.
+
+    A ReLU neuron is one `relu_affine` node; any other is an `affine` node followed by
+    its activation's node (None: no activation).
+    """
     xs = list(map(_data_of, inputs))
     outputs = []
-    for ws, bias, activation in zip(weights, biases, activations):
+    for neuron in neurons:
+        ws, bias, activation = neuron.w, neuron.b, neuron.activation_op
         z = sum(map(operator.mul, map(_data_of, ws), xs), bias.data)  # _dot
-        op = NEURONS[activation]
-        data = z if activation is None else activation.forward(z)
-        outputs.append(op.record(data, (bias, *ws, *inputs)))
+        parents = (bias, *ws, *inputs)
+        if activation is relu:
+            outputs.append(relu_affine.record(_relu(z), parents))
+        elif activation is None:
+            outputs.append(affine.record(z, parents))
+        else:
+            outputs.append(activation.record(activation.forward(z), (affine.record(z, parents),)))
     return outputs
 
 
