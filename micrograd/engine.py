@@ -522,8 +522,7 @@ class Value:
     @classmethod
     def _apply_op(cls, op: Op, *inputs: Any) -> Value:
         """The node ``op(*inputs)``; numbers among the inputs become constants."""
-        parents = tuple(map(to_value, inputs))
-        return _node(op, op.forward(*map(_data_of, parents)), parents)
+        return op.node(tuple(map(to_value, inputs)))
 
     @classmethod
     def _install_op(cls, op: Op) -> None:
