@@ -14,13 +14,17 @@ walk; ``Value.backward``, ``viz.trace_backward`` and ``functional.grad`` all cal
 
 from __future__ import annotations
 
+import functools
+import importlib
+import math
 import numbers
-from collections.abc import Callable, Collection, Iterable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+import threading
+import weakref
+from collections.abc import Callable, Collection, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat
+from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat, TypeVar
 
 __all__ = [
     "Op",
@@ -164,6 +168,7 @@ class Op:
         self.with_constant = None
         self._label = label if label is not None else name + "({})"
         self._bound: dict[tuple[Any, ...], Op] = {}
+        self._binding: tuple[Op, tuple[Any, ...]] | None = None  # (op, parameters) for `bind`
         self.__doc__ = doc
 
     @classmethod
@@ -223,6 +228,7 @@ class Op:
                 else tuple(_with_params(p, floats) for p in self.each),
                 self.arity,
             )
+            bound._binding = (self, values)
             if len(self._bound) < 1024:
                 self._bound[key] = bound
         return bound
@@ -267,11 +273,46 @@ class Op:
     def __copy__(self) -> Op:
         return self  # an op is immutable: copies of models and graphs share it
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by name: a declared op as its method name, a library op as its module and
+        attribute, a bound op as its op and parameters. An op without a name to find it
+        by (one made by `primitive` inside a function) cannot be pickled: TypeError."""
+        if self._binding is not None:
+            return (_bound_op, self._binding)
+        if self.method is not None and _DECLARED.get(self.method) is self:
+            return (_declared_op, (self.method,))
+        for module_name in ("micrograd.ops", __name__):
+            for attribute, value in vars(importlib.import_module(module_name)).items():
+                if value is self:
+                    return (_library_op, (module_name, attribute))
+        raise TypeError(
+            f"cannot pickle op {self.name!r}: only ops declared with Op.declare, the ops of "
+            "micrograd.ops and their bound forms are pickled (by name)"
+        )
+
     def __deepcopy__(self, memo: dict[int, Any]) -> Op:
         return self
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+def _declared_op(method: str) -> Op:
+    """The op declared as ``method`` (for unpickling)."""
+    return _DECLARED[method]
+
+
+def _library_op(module_name: str, attribute: str) -> Op:
+    """The op ``module.attribute`` (for unpickling)."""
+    op = getattr(importlib.import_module(module_name), attribute)
+    if not isinstance(op, Op):
+        raise TypeError(f"{module_name}.{attribute} is not an op")
+    return op
+
+
+def _bound_op(op: Op, values: tuple[Any, ...]) -> Op:
+    """``op`` with its parameters bound to ``values`` (for unpickling)."""
+    return op.bind(*values)
 
 
 def _all_of(each: tuple[Partial, ...]) -> Partials:
@@ -395,28 +436,64 @@ def is_grad_enabled() -> bool:
     return _grad_enabled.get()
 
 
-@contextmanager
-def _grad_mode(enabled: bool) -> Iterator[None]:
-    token = _grad_enabled.set(enabled)
-    try:
-        yield
-    finally:
-        _grad_enabled.reset(token)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def no_grad() -> AbstractContextManager[None]:
+class _GradMode:
+    """Sets the gradient recording switch to ``enabled`` inside a ``with`` block or a call.
+
+    An instance can be entered again (also nested) and used as a decorator, with or
+    without parentheses (``@no_grad`` and ``@no_grad()``), as in PyTorch.
+    """
+
+    enabled: bool
+
+    def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
+        mode = super().__new__(cls)
+        mode._tokens = []
+        if function is None:
+            return mode
+        return mode(function)  # bare decorator: @no_grad
+
+    _tokens: list[Any]
+
+    def __enter__(self) -> None:
+        self._tokens.append(_grad_enabled.set(self.enabled))
+
+    def __exit__(self, *exc_info: object) -> None:
+        _grad_enabled.reset(self._tokens.pop())
+
+    def __call__(self, function: F) -> F:
+        """``function`` wrapped so that each call runs in this mode."""
+        if not callable(function):
+            raise TypeError(
+                f"{type(self).__name__} decorates a function, got {type(function).__name__}"
+            )
+        kind = type(self)
+
+        @functools.wraps(function)
+        def in_mode(*args: Any, **kwargs: Any) -> Any:
+            with kind():
+                return function(*args, **kwargs)
+
+        return in_mode  # type: ignore[return-value]
+
+
+class no_grad(_GradMode):
     """Context manager and decorator: ops inside record no parents (no graph is built).
 
     The switch is a context variable, so it is local to the thread or asyncio task.
     As a decorator it covers calls of the function (for an ``async def``, only the
-    creation of the coroutine, as with every ``contextlib`` decorator).
+    creation of the coroutine).
     """
-    return _grad_mode(False)
+
+    enabled = False
 
 
-def enable_grad() -> AbstractContextManager[None]:
+class enable_grad(_GradMode):
     """Context manager and decorator: record graphs again, also inside `no_grad`."""
-    return _grad_mode(True)
+
+    enabled = True
 
 
 # ---------------------------------------------------------------------------
@@ -451,6 +528,45 @@ def _is_variable(v: Value) -> bool:
     return v._rule is not CONSTANT
 
 
+def _compared(x: Any) -> float | None:
+    """The number a Value is compared with: a Value's data, a real number, else None."""
+    if isinstance(x, Value):
+        return x.data
+    try:
+        return to_float(x)
+    except TypeError:
+        return None
+
+
+# True while a derivative written for floats is tried on Values (see `primitive`)
+_float_refused: ContextVar[bool] = ContextVar("micrograd_float_refused", default=False)
+_pickling = threading.local()
+
+
+def _pending() -> weakref.WeakSet[Value]:
+    """The nodes of this thread's pickles whose parents are stored before them."""
+    pending: weakref.WeakSet[Value] | None = getattr(_pickling, "pending", None)
+    if pending is None:
+        pending = _pickling.pending = weakref.WeakSet()
+    return pending
+
+
+def _leaf(data: float, label: str, rule: Op | None) -> Value:
+    """A leaf (for unpickling)."""
+    out = _new_value(Value)
+    out.data, out.grad, out.label, out._prev, out._rule = data, 0.0, label, (), rule
+    return out
+
+
+def _interior(
+    behind: list[Value], data: float, label: str, rule: Op | None, parents: tuple[Value, ...]
+) -> Value:
+    """A node with its parents (for unpickling); ``behind`` is already built."""
+    out = _leaf(data, label, rule)
+    out._prev = parents
+    return out
+
+
 class Value:
     """A scalar that remembers how it was computed, so gradients can flow back to it.
 
@@ -461,11 +577,18 @@ class Value:
     (-2.0, 2.0)
 
     Its ops (``+ - * / **``, ``exp``, ``tanh``, ...) come from the op table in
-    `micrograd.ops`.
+    `micrograd.ops`. ``float(v)``, ``format(v, '.4f')`` and ``< <= > >=`` use the data
+    (so ``max(values)`` works); ``==`` and ``hash`` are by identity, as in micrograd,
+    so Values can be dict keys and set members. In numpy object arrays Values work
+    elementwise.
+
+    micrograd's constructor ``Value(data, (a, b), '+')`` makes a node with parents
+    ``a, b``; setting its ``_backward`` to a function that adds
+    ``d out / d parent * out.grad`` to each ``parent.grad`` (the lecture's way of adding
+    an op) makes ``backward()`` use it.
     """
 
     __slots__ = ("__weakref__", "_prev", "_rule", "data", "grad", "label")
-    __array_ufunc__ = None  # numpy scalars on the left defer to our reflected ops
 
     data: float
     grad: Any  # float, or a Value after backward(create_graph=True)
@@ -473,12 +596,28 @@ class Value:
     _prev: tuple[Value, ...]
     _rule: Op | None
 
-    def __init__(self, data: SupportsFloat, label: str = "") -> None:
+    def __init__(
+        self,
+        data: SupportsFloat,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
         self.data = to_float(data)
         self.grad = 0.0
-        self.label = label
         self._prev = ()
         self._rule = None
+        if isinstance(_children, str):  # Value(data, label)
+            self.label = _children
+            return
+        self.label = label
+        if _children or _op:
+            parents = tuple(_children)
+            for parent in parents:
+                if not isinstance(parent, Value):
+                    raise TypeError(f"Value children must be Values, got {type(parent).__name__}")
+            self._prev = parents
+            self._rule = _Closure(_op, self, None)
 
     @property
     def _op(self) -> str:
@@ -493,6 +632,67 @@ class Value:
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+    # -- Python number conventions (on the data) ------------------------------
+
+    def __float__(self) -> float:
+        if _float_refused.get():
+            raise TypeError("a Value cannot be turned into a float here")
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``format(v, spec)`` formats the data (``f"{loss:.4f}"``); no spec gives ``str(v)``."""
+        return format(self.data, spec) if spec else str(self)
+
+    def __lt__(self, other: Any) -> bool:
+        x = _compared(other)
+        return NotImplemented if x is None else self.data < x
+
+    def __le__(self, other: Any) -> bool:
+        x = _compared(other)
+        return NotImplemented if x is None else self.data <= x
+
+    def __gt__(self, other: Any) -> bool:
+        x = _compared(other)
+        return NotImplemented if x is None else self.data > x
+
+    def __ge__(self, other: Any) -> bool:
+        x = _compared(other)
+        return NotImplemented if x is None else self.data >= x
+
+    __eq__ = object.__eq__  # by identity, as in micrograd
+    __hash__ = object.__hash__
+
+    # -- copies and pickles -----------------------------------------------------
+
+    def __copy__(self) -> Value:
+        """A new node with the same data, gradient, label, parents and op."""
+        out = _new_value(Value)
+        out.data, out.grad, out.label = self.data, self.grad, self.label
+        out._prev, out._rule = self._prev, self._rule
+        return out
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle (and deepcopy) a graph of any depth without recursion.
+
+        A leaf is its data, label and op. A node with parents lists all the nodes behind
+        it in forward order first, so each of them is stored after its parents and refers
+        to them; ops are stored by name. The gradient is the state, set after the node
+        exists (a gradient graph may lead back to the node).
+        """
+        if not self._prev:
+            return (_leaf, (self.data, self.label, self._rule), self.grad)
+        pending = _pending()
+        if self in pending:  # stored as part of a graph listed before: parents are stored
+            pending.discard(self)
+            behind: list[Value] = []
+        else:
+            behind = topological_order(self)[:0:-1]
+            pending.update(behind)
+        return (_interior, (behind, self.data, self.label, self._rule, self._prev), self.grad)
+
+    def __setstate__(self, grad: Any) -> None:
+        self.grad = grad
 
     if TYPE_CHECKING:  # the methods that micrograd.ops installs, for type checkers
 
@@ -586,7 +786,10 @@ class Value:
         op and no ``.grad`` is changed.
 
         With ``create_graph=True`` the gradients are Values with graphs of their own, so
-        they can be differentiated again. As in PyTorch this makes reference cycles
+        they can be differentiated again; their values are those of the float pass (a
+        gradient of value 0 passes nothing through local derivatives that are undefined,
+        infinite or nan; elsewhere it is passed on, so that a second derivative keeps its
+        dependence on the inputs). As in PyTorch this makes reference cycles
         (a leaf's ``.grad`` graph leads back to the leaf): reset ``.grad`` when done.
         """
         seed = to_float(gradient, "gradient")
@@ -597,16 +800,96 @@ class Value:
         else:
             _walk(self, seed, local_derivatives, True)
 
-    def _backward(self) -> None:
-        """micrograd's per-node step: ``parent.grad += self.grad * d self / d parent``.
-
-        Lets the lecture's manual backprop run (``o.grad = 1.0; o._backward()``, node
-        by node); ``backward()`` does the whole pass at once.
-        """
+    def _step_backward(self) -> None:
+        """micrograd's per-node step: ``parent.grad += self.grad * d self / d parent``."""
         if self._prev:
             g = self.grad
             for parent, d in zip(self._prev, local_derivatives(self)):
                 parent.grad += g * d
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's per-node step: ``parent.grad += self.grad * d self / d parent``.
+
+        Lets the lecture's manual backprop run (``o.grad = 1.0; o._backward()``, node
+        by node); ``backward()`` does the whole pass at once. Setting it (the lecture's
+        way of adding an op) gives this node that step as its rule.
+        """
+        rule = self._rule
+        if isinstance(rule, _Closure) and rule.closure is not None:
+            return rule.closure
+        return self._step_backward
+
+    @_backward.setter
+    def _backward(self, closure: Callable[[], None]) -> None:
+        if not callable(closure):
+            raise TypeError(f"_backward must be a function, got {type(closure).__name__}")
+        self._rule = _Closure(self._op, self, closure)
+
+
+class _Closure(Op):
+    """The rule of a node made the lecture's way: ``Value(data, children, op)``, with a
+    ``_backward`` closure that adds ``d out / d parent * out.grad`` to each parent's grad.
+
+    Its local derivatives are read off the closure: with ``out.grad = 1`` and the parents'
+    grads at 0, the closure leaves d out / d parent in each parent's grad (everything is
+    put back afterwards). Without a closure the node passes no gradient, as in micrograd.
+    First derivatives only: ``create_graph=True`` through it raises NotImplementedError.
+    """
+
+    def __init__(self, name: str, node: Value, closure: Callable[[], None] | None) -> None:
+        self.name = name
+        self.each = None
+        self.arity = None
+        self.method = self.reflected = self.with_constant = None
+        self.params = ()
+        self._binding = None
+        self.closure = closure
+        self._node = weakref.ref(node)
+
+    def forward(self, *xs: float) -> float:
+        raise NotImplementedError(f"op {self.name!r} has a _backward closure and no forward")
+
+    def partials(self, out: Any, *xs: Any) -> tuple[Any, ...]:
+        node, closure = self._node(), self.closure
+        if out.__class__ is not float:
+            raise NotImplementedError(
+                f"op {self.name!r} is defined by a _backward closure, which gives first "
+                "derivatives only (not create_graph=True, grad(grad(f))); declare it with "
+                "micrograd.primitive to differentiate it again"
+            )
+        if node is None or closure is None:
+            return (0.0,) * len(xs)
+        parents = list(dict.fromkeys(node._prev))  # a parent used twice gets its total once
+        saved, saved_out = [p.grad for p in parents], node.grad
+        try:
+            for p in parents:
+                p.grad = 0.0
+            node.grad = 1.0
+            closure()
+            found = {p: real(p.grad) for p in parents}
+        finally:
+            for p, g in zip(parents, saved):
+                p.grad = g
+            node.grad = saved_out
+        return tuple(found.pop(p, 0.0) for p in node._prev)
+
+    def derivatives(
+        self, out: Any, inputs: tuple[Any, ...], needed: Iterable[bool]
+    ) -> tuple[Any, ...]:
+        return self.partials(out, *inputs)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Op:
+        raise TypeError(
+            f"cannot copy a node of op {self.name!r} made with a _backward closure: "
+            "the closure refers to the original nodes"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        raise TypeError(
+            f"cannot pickle a node of op {self.name!r} made with a _backward closure; "
+            "declare the op with micrograd.primitive or Op.declare"
+        )
 
 
 _data_of = attrgetter("data")
@@ -791,8 +1074,11 @@ def _walk(
     get, setdefault = grads.get, grads.setdefault
     for node in order:
         g = setdefault(node, 0.0)
-        if g.__class__ is float and g == 0.0:
-            continue
+        if g.__class__ is float:
+            if g == 0.0:
+                continue
+        elif g.data == 0.0 and _undefined(local[node]):
+            continue  # a zero gradient passes nothing here, as with floats
         partials = local[node]
         if partials.__class__ is not tuple:
             raise _at(partials, node)
@@ -807,6 +1093,15 @@ def _walk(
                 grads[parent] = after = before + contribution
                 on_step(Step(node, parent, slot, g, d, contribution, before, after))
     return grads
+
+
+def _undefined(partials: Any) -> bool:
+    """Whether local derivatives (Values) failed to evaluate or are infinite or nan."""
+    return partials.__class__ is not tuple or not all(map(_finite, partials))
+
+
+def _finite(d: Any) -> bool:
+    return -math.inf < real(d) < math.inf
 
 
 def _store(grads: dict[Value, Any]) -> None:
@@ -867,6 +1162,8 @@ def primitive(
     def checked(i: int, partial: Callable[..., Any]) -> Partial:
         def derivative(out: Any, *xs: Any) -> Any:
             on_floats = all(x.__class__ is float for x in xs)
+            # on Values, float(x) (and so math.exp(x)) must fail rather than drop the graph
+            token = None if on_floats else _float_refused.set(True)
             try:
                 d = partial(*xs)
             except TypeError as error:
@@ -878,6 +1175,9 @@ def primitive(
                     "differentiated again (create_graph=True, grad(grad(f))); write it "
                     "with micrograd.ops (ops.exp, ops.sigmoid, ...) instead of math"
                 ) from error
+            finally:
+                if token is not None:
+                    _float_refused.reset(token)
             return to_float(d, f"primitive {op_name!r}: partial {i}") if on_floats else d
 
         return derivative

@@ -10,11 +10,14 @@ and a model saves to and loads from a JSON object mapping those names to numbers
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import numbers
+import operator
 import os
 import random
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -88,22 +91,43 @@ class Module:
             p.data = value
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write `state_dict` to ``path`` as a JSON object."""
+        """Write `state_dict` to ``path`` as a JSON object, atomically.
+
+        The JSON goes to a temporary file in the same folder, is flushed to disk, and
+        then replaces ``path`` in one step (``os.replace``): a reader sees the old file or
+        the new one, never a part, and a save that fails (a full disk) leaves the old
+        file as it was.
+        """
         state = self.state_dict()
         bad = [name for name, value in state.items() if not math.isfinite(value)]
         if bad:
             raise ValueError(f"cannot save non-finite parameters: {_some(bad)}")
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(state, f, indent=1)
-            f.write("\n")
+        text = json.dumps(state, indent=1) + "\n"
+        target = os.fspath(path)
+        folder, name = os.path.split(os.path.abspath(target))
+        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(temporary, _FILE_MODE)
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
 
     def load(self, path: str | os.PathLike[str]) -> None:
-        """Set the parameters from a JSON file written by `save` (see `load_state_dict`)."""
+        """Set the parameters from a JSON file written by `save` (see `load_state_dict`).
+
+        A file that is not such a JSON object raises ValueError and changes nothing.
+        """
         with open(path, encoding="utf-8") as f:
             text = f.read()
         try:
             state = json.loads(text, parse_constant=_reject_constant)
-        except ValueError as error:  # JSONDecodeError, or NaN/Infinity
+        except (ValueError, RecursionError) as error:  # JSONDecodeError, NaN, too deep
             raise ValueError(f"{os.fspath(path)}: not a JSON model file: {error}") from None
         if not isinstance(state, dict):
             raise ValueError(
@@ -111,6 +135,16 @@ class Module:
                 f"got a JSON {type(state).__name__}"
             )
         self.load_state_dict(state)
+
+
+def _default_file_mode() -> int:
+    """The mode ``open(path, 'w')`` gives a new file: 0o666 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _default_file_mode()
 
 
 class Neuron(Module):
@@ -121,7 +155,7 @@ class Neuron(Module):
     """
 
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
-        _check_width("nin", nin)
+        nin = _check_width("nin", nin)
         _check_activation("activation", activation)
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
         self.b = Value(0.0)
@@ -150,7 +184,7 @@ class Layer(Module):
     """``nout`` neurons that all read the same input; keyword arguments go to `Neuron`."""
 
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
-        _check_width("nout", nout)
+        nout = _check_width("nout", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
 
     def outputs(self, x: Iterable[Any]) -> list[Value]:
@@ -194,14 +228,13 @@ class MLP(Module):
         activation: str = "relu",
         output_activation: str = "linear",
     ) -> None:
-        _check_width("nin", nin)
+        nin = _check_width("nin", nin)
         _check_activation("activation", activation)
         _check_activation("output_activation", output_activation)
         if not nouts:
             raise ValueError("nouts must list at least one layer width")
-        for n in nouts:
-            _check_width("every layer width in nouts", n)
-        sizes = [nin, *nouts]
+        widths = [_check_width("every layer width in nouts", n) for n in nouts]
+        sizes = [nin, *widths]
         last = len(nouts) - 1
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation)
@@ -303,9 +336,14 @@ def _prefixed(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]
     ]
 
 
-def _check_width(name: str, n: Any) -> None:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+def _check_width(name: str, n: Any) -> int:
+    """``n`` as an int if it is a positive integer (numpy integers too), else an error."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise ValueError(f"{name} must be a positive integer, got {type(n).__name__}: {n!r:.60}")
+    width = operator.index(n)
+    if width < 1:
         raise ValueError(f"{name} must be a positive integer, got {n!r}")
+    return width
 
 
 def _check_activation(name: str, activation: Any) -> None:
@@ -319,7 +357,12 @@ def _parameter_value(name: str, value: Any) -> float:
     """``value`` as a float if it is a finite real number (not a bool), else ValueError."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"parameter {name!r} must be a number, got {value!r:.60}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise ValueError(
+            f"parameter {name!r} must be finite, got an integer too large for a float"
+        ) from None
     if not math.isfinite(x):
         raise ValueError(f"parameter {name!r} must be finite, got {x!r}")
     return x

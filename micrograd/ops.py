@@ -109,7 +109,8 @@ def _softplus(x: float) -> float:
 
 
 def _relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    """max(0, x); nan stays nan."""
+    return 0.0 if x <= 0.0 else x
 
 
 def _leaky_relu(x: float, slope: float) -> float:
@@ -140,8 +141,9 @@ def _affine(bias: float, *weights_and_inputs: float) -> float:
 
 def _step(x: Any, below: float = 0.0) -> float:
     """d relu(x) / dx: 1 for x > 0, else ``below`` (0: the kink counts as below, as in
-    PyTorch)."""
-    return 1.0 if (x if x.__class__ is float else real(x)) > 0.0 else below
+    PyTorch). At x = nan, as PyTorch: 1 for relu (below = 0), ``below`` for leaky relu."""
+    r = x if x.__class__ is float else real(x)
+    return 1.0 if r > 0.0 else below if r <= 0.0 or below else 1.0
 
 
 def _sign(x: Any) -> float:

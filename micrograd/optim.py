@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from micrograd.engine import Value, real
+from micrograd.engine import Value, real, to_float
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -31,11 +31,16 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
-        for p in self.params:
+        seen: dict[int, int] = {}
+        for i, p in enumerate(self.params):
             if not isinstance(p, Value):
                 raise TypeError(f"optimizer parameters must be Values, got {type(p).__name__}")
-        _check_non_negative("lr", lr)
-        self.lr = lr
+            if seen.setdefault(id(p), i) != i:
+                raise ValueError(
+                    f"parameter {i} is parameter {seen[id(p)]} again: "
+                    "each parameter must be given once"
+                )
+        self.lr = _non_negative("lr", lr)
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0.0."""
@@ -63,23 +68,22 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        _check_non_negative("momentum", momentum)
-        _check_non_negative("weight_decay", weight_decay)
-        self.momentum = momentum
-        self.weight_decay = weight_decay
+        self.momentum = _non_negative("momentum", momentum)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
         self.buffers: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
         lr, momentum, weight_decay = self.lr, self.momentum, self.weight_decay
-        buffers = self.buffers
-        for i, p in enumerate(self.params):
-            g = real(p.grad)
-            if weight_decay != 0.0:
-                g = g + weight_decay * p.data
-            if momentum != 0.0:
-                b = buffers[i]
-                g = buffers[i] = g if b is None else b * momentum + g
-            p.data += -lr * g
+        grads = _gradients(self.params)
+        if weight_decay != 0.0:
+            grads = [g + weight_decay * p.data for g, p in zip(grads, self.params)]
+        if momentum != 0.0:
+            grads = [g if b is None else b * momentum + g for g, b in zip(grads, self.buffers)]
+        updates = [-lr * g for g in grads]
+        if momentum != 0.0:
+            self.buffers = [*grads]
+        for p, update in zip(self.params, updates):
+            p.data += update
 
 
 class Adam(Optimizer):
@@ -99,35 +103,62 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        beta1, beta2 = betas
-        for name, beta in (("betas[0]", beta1), ("betas[1]", beta2)):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"{name} must be in [0, 1), got {beta!r}")
-        _check_non_negative("eps", eps)
-        _check_non_negative("weight_decay", weight_decay)
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise TypeError(f"betas must be a pair of numbers (beta1, beta2), got {betas!r:.60}")
+        beta1, beta2 = (_non_negative(f"betas[{i}]", beta) for i, beta in enumerate(betas))
+        for i, beta in enumerate((beta1, beta2)):
+            if not beta < 1.0:
+                raise ValueError(f"betas[{i}] must be in [0, 1), got {beta!r}")
         self.betas = (beta1, beta2)
-        self.eps = eps
-        self.weight_decay = weight_decay
+        self.eps = _non_negative("eps", eps)
+        self.weight_decay = _non_negative("weight_decay", weight_decay)
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
     def step(self) -> None:
-        self.t += 1
+        t = self.t + 1
         beta1, beta2 = self.betas
-        step_size = self.lr / (1.0 - beta1**self.t)
-        correction2_sqrt = (1.0 - beta2**self.t) ** 0.5
+        step_size = self.lr / (1.0 - beta1**t)
+        correction2_sqrt = (1.0 - beta2**t) ** 0.5
         eps, weight_decay = self.eps, self.weight_decay
-        m, v = self.m, self.v
-        for i, p in enumerate(self.params):
-            g = real(p.grad)
-            if weight_decay != 0.0:
-                g = g + weight_decay * p.data
-            m[i] += (1.0 - beta1) * (g - m[i])
-            v[i] = v[i] * beta2 + (1.0 - beta2) * g * g
-            p.data += -step_size * (m[i] / (math.sqrt(v[i]) / correction2_sqrt + eps))
+        grads = _gradients(self.params)
+        if weight_decay != 0.0:
+            grads = [g + weight_decay * p.data for g, p in zip(grads, self.params)]
+        m = [m + (1.0 - beta1) * (g - m) for m, g in zip(self.m, grads)]
+        v = [v * beta2 + (1.0 - beta2) * g * g for v, g in zip(self.v, grads)]
+        updates = []
+        for i, (m_i, v_i) in enumerate(zip(m, v)):
+            denominator = math.sqrt(v_i) / correction2_sqrt + eps
+            if denominator == 0.0:
+                raise ZeroDivisionError(
+                    f"Adam with eps=0: parameter {i} has had only zero gradients, so its "
+                    "step is 0/0; nothing was changed"
+                )
+            updates.append(-step_size * (m_i / denominator))
+        for p, update in zip(self.params, updates):
+            p.data += update
+        self.t, self.m, self.v = t, m, v
 
 
-def _check_non_negative(name: str, x: Any) -> None:
-    if not x >= 0.0:  # also rejects NaN
+def _gradients(params: list[Value]) -> list[float]:
+    """Every parameter's gradient as a float, or TypeError naming the first that is not."""
+    grads = []
+    for i, p in enumerate(params):
+        try:
+            grads.append(real(p.grad))
+        except TypeError:
+            raise TypeError(
+                f"parameter {i} has a gradient that is not a number: {p.grad!r:.60}"
+            ) from None
+    return grads
+
+
+def _non_negative(name: str, x: Any) -> float:
+    """``x`` as a float if it is a number >= 0, else TypeError/ValueError naming ``name``."""
+    if isinstance(x, bool):
+        raise TypeError(f"{name} must be a number, got {x!r}")
+    value = to_float(x, name)
+    if not value >= 0.0:  # also rejects NaN
         raise ValueError(f"{name} must be non-negative, got {x!r}")
+    return value

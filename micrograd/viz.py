@@ -99,13 +99,22 @@ def _escape(match: re.Match[str]) -> str:
     return "\\n" if char == "\n" else "\xa0" if char == " " else "\\" + char
 
 
+def _drawable(text: str) -> str:
+    """``text`` itself, or ValueError if it holds a NUL character (Graphviz stops at one)."""
+    if "\0" in text:
+        raise ValueError(f"cannot draw the text {text!r}: it contains a NUL character")
+    return text
+
+
 def _quoted_text(text: str) -> str:
     """``text`` for a double-quoted DOT string, shown exactly as written."""
+    text = _drawable(text)
     return _QUOTED.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _record_text(text: str) -> str:
     """``text`` for one field of a record label, shown exactly as written."""
+    text = _drawable(text)
     return _RECORD.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 

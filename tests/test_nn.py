@@ -2,7 +2,11 @@
 
 import json
 import math
+import os
+import pickle
 import random
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -315,3 +319,153 @@ def test_load_state_dict_accepts_numpy_numbers():
     assert all(type(p.data) is float for p in model.parameters())
     with pytest.raises(ValueError, match="must be a number"):
         model.load_state_dict({"layers.0.neurons.0.w.0": np.bool_(True), "layers.0.neurons.0.b": 0})
+
+
+# -- atomic saves, and files that are not model files -----------------------------------
+
+
+def _saved(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def test_a_save_that_fails_halfway_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "model.json"
+    model = MLP(3, [4, 1])
+    model.save(path)
+    old = _saved(path)
+    newer = MLP(3, [4, 1])
+    real_open = os.fdopen
+
+    class HalfWriter:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def write(self, text):
+            self.f.write(text[: len(text) // 2])
+            self.f.flush()
+            raise OSError(28, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+    monkeypatch.setattr(os, "fdopen", lambda *a, **k: HalfWriter(real_open(*a, **k)))
+    with pytest.raises(OSError, match="No space left"):
+        newer.save(path)
+    monkeypatch.undo()
+    assert _saved(path) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]  # no temporary left
+    loaded = MLP(3, [4, 1])
+    loaded.load(path)
+    assert loaded.state_dict() == model.state_dict()
+
+
+_FULL_DISK = """
+import resource, sys
+from micrograd.nn import MLP
+path = sys.argv[1]
+model = MLP(8, [16, 16, 1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (200, 200))  # a disk that takes 200 bytes a file
+try:
+    model.save(path)
+except OSError as error:
+    print("refused:", error.errno)
+"""
+
+
+def test_a_save_to_a_full_disk_leaves_the_old_file(tmp_path):
+    path = tmp_path / "model.json"
+    model = MLP(2, [1])
+    model.save(path)
+    old = path.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert "refused: 27" in result.stdout, result.stderr  # EFBIG
+    assert path.read_bytes() == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
+
+
+_SAVER = """
+import sys
+from micrograd.nn import MLP
+path, seed = sys.argv[1], int(sys.argv[2])
+import random
+random.seed(seed)
+model = MLP(8, [32, 32, 1])
+for _ in range(40):
+    model.save(path)
+"""
+
+_READER = """
+import json, sys, time
+path = sys.argv[1]
+bad = 0
+for _ in range(400):
+    try:
+        with open(path, encoding="utf-8") as f:
+            json.load(f)
+    except ValueError:
+        bad += 1
+print(bad)
+"""
+
+
+def test_concurrent_saves_and_a_reader_never_see_a_partial_file(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(8, [32, 32, 1]).save(path)
+    savers = [
+        subprocess.Popen([sys.executable, "-c", _SAVER, str(path), str(seed)]) for seed in (1, 2)
+    ]
+    reader = subprocess.run(
+        [sys.executable, "-c", _READER, str(path)], capture_output=True, text=True, timeout=120
+    )
+    assert all(s.wait(timeout=120) == 0 for s in savers)
+    assert reader.stdout.strip() == "0", reader.stderr
+    model = MLP(8, [32, 32, 1])
+    model.load(path)  # one of the two complete models
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
+
+
+def test_save_keeps_the_usual_file_mode(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [1]).save(path)
+    with open(tmp_path / "plain", "w") as f:
+        f.write("x")
+    assert os.stat(path).st_mode == os.stat(tmp_path / "plain").st_mode
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"layers.0.neurons.0.w.0": 1' + "0" * 400 + ', "layers.0.neurons.0.b": 0}',
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=["400-digit integer", "100000 nested lists"],
+)
+def test_loading_huge_numbers_and_deep_nesting_raises_value_error(tmp_path, text):
+    path = tmp_path / "model.json"
+    path.write_text(text)
+    model = MLP(1, [1])
+    before = model.state_dict()
+    with pytest.raises(ValueError):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+def test_numpy_integers_are_widths():
+    model = MLP(np.int64(2), [np.int32(3), np.int64(1)])
+    assert [len(layer.neurons) for layer in model.layers] == [3, 1]
+    assert len(model.layers[0].neurons[0].w) == 2 and type(model([1.0, 2.0]).data) is float
+
+
+def test_pickled_model_keeps_working(tmp_path):
+    model = MLP(2, [3, 1])
+    twin = pickle.loads(pickle.dumps(model))
+    assert twin([0.5, -1.0]).data == model([0.5, -1.0]).data

@@ -146,3 +146,93 @@ def test_a_step_after_create_graph_uses_the_gradients_value(make):
     make([p]).step()
     make([plain]).step()
     assert type(p.data) is float and p.data == plain.data
+
+
+# -- a step that raises changes nothing; bad settings are refused ---------------------
+
+
+def _state(opt):
+    extra = (opt.t, list(opt.m), list(opt.v)) if isinstance(opt, Adam) else list(opt.buffers)
+    return [p.data for p in opt.params], [p.grad for p in opt.params], extra
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: Adam(ps, lr=0.1, eps=0.0),
+        lambda ps: Adam(ps, lr=0.1, eps=0.0, weight_decay=0.1),
+    ],
+)
+def test_adam_with_eps_zero_at_a_zero_gradient_raises_and_changes_nothing(make):
+    params = [Value(1.0), Value(2.0), Value(0.0)]
+    params[0].grad = params[1].grad = 0.5  # updated before the third would fail
+    opt = make(params)
+    before = _state(opt)
+    for _ in range(2):
+        with pytest.raises(ZeroDivisionError, match="parameter 2"):
+            opt.step()
+        assert _state(opt) == before
+    params[2].grad = 1.0  # with every gradient nonzero the same optimizer steps
+    opt.step()
+    assert opt.t == 1 and params[0].data == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+        lambda ps: Adam(ps, lr=0.1),
+    ],
+)
+def test_a_gradient_that_is_not_a_number_raises_and_changes_nothing(make):
+    params = [Value(1.0), Value(2.0)]
+    params[0].grad = 0.5
+    opt = make(params)
+    opt.step()
+    params[1].grad = None
+    before = _state(opt)
+    with pytest.raises(TypeError, match="parameter 1 has a gradient that is not a number"):
+        opt.step()
+    assert _state(opt) == before
+
+
+def test_a_learning_rate_changed_to_a_string_raises_and_changes_nothing():
+    params = [Value(1.0), Value(2.0)]
+    params[0].grad = params[1].grad = 1.0
+    opt = SGD(params, lr=0.1, momentum=0.5)
+    opt.step()
+    opt.lr = "0.1"
+    before = _state(opt)
+    with pytest.raises(TypeError):
+        opt.step()
+    assert _state(opt) == before
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda p: SGD(p, lr="0.1"), TypeError, "lr must be a real number"),
+        (lambda p: SGD(p, lr=0.1, momentum=None), TypeError, "momentum must be a real"),
+        (lambda p: SGD(p, lr=-0.1), ValueError, "lr must be non-negative"),
+        (lambda p: SGD(p, lr=math.nan), ValueError, "lr must be non-negative"),
+        (lambda p: Adam(p, betas=0.9), TypeError, "betas must be a pair"),
+        (lambda p: Adam(p, betas=(0.9,)), TypeError, "betas must be a pair"),
+        (lambda p: Adam(p, betas=(0.9, "0.999")), TypeError, r"betas\[1\] must be a real"),
+        (lambda p: Adam(p, betas=(1.0, 0.999)), ValueError, r"betas\[0\] must be in \[0, 1\)"),
+        (lambda p: Adam(p, eps="1e-8"), TypeError, "eps must be a real number"),
+        (lambda p: Adam(p, weight_decay=True), TypeError, "weight_decay must be a number"),
+        (lambda p: SGD([*p, p[0]], lr=0.1), ValueError, "parameter 2 is parameter 0 again"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_argument(make, error, message):
+    with pytest.raises(error, match=message):
+        make([Value(1.0), Value(2.0)])
+
+
+def test_numpy_settings_are_accepted():
+    np = pytest.importorskip("numpy")
+    p = Value(1.0)
+    p.grad = 2.0
+    opt = SGD([p], lr=np.float64(0.25), momentum=np.float32(0.0))
+    opt.step()
+    assert p.data == 0.5
