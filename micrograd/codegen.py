@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import functools
 import keyword
 import math
 import re
@@ -54,7 +55,8 @@ _builtin_compile = builtins.compile
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 _ATOM = re.compile(r"[A-Za-z_]\w*|\d[\d.e+-]*")
 _POSITIONAL = re.compile(r"v\d+")
-TERMS_PER_LINE = 64  # a long sum is written over several lines of this many terms
+TERMS_PER_LINE = 64
+GUARD = 4  # a node with this many edges or more skips its backward step at gradient 0.0  # a long sum is written over several lines of this many terms
 
 
 # ---------------------------------------------------------------------------
@@ -75,16 +77,22 @@ def _literal(x: float) -> str:
 def _paste(text: str, names: Mapping[str, str]) -> str:
     """``text`` with each of its names replaced by ``names[name]`` (an atom: a name or a
     literal, so no parentheses are needed); parts that became constant are folded."""
-    literal = False
+    pasted = _template(text, tuple(names)).format_map(names)
+    if any(v[0] in "(0123456789" or v in ("inf", "nan") for v in names.values()):
+        return _fold(pasted)
+    return pasted
 
-    def name(match: re.Match[str]) -> str:
-        nonlocal literal
-        new = names.get(match.group(1), match.group(1))
-        literal = literal or new[0] in "(0123456789" or new in ("inf", "nan")
-        return new
 
-    pasted = _IDENTIFIER.sub(name, text)
-    return _fold(pasted) if literal else pasted
+@functools.lru_cache(maxsize=4096)
+def _template(text: str, names: tuple[str, ...]) -> str:
+    """``text`` as a format string with a field for each of ``names``."""
+    keep = set(names)
+
+    def field(match: re.Match[str]) -> str:
+        name = match.group(1)
+        return f"{{{name}}}" if name in keep else name
+
+    return _IDENTIFIER.sub(field, text.replace("{", "{{").replace("}", "}}"))
 
 
 class _Folder(ast.NodeTransformer):
@@ -181,14 +189,16 @@ class _Writer:
         bound = dict(zip(formula.params, map(_literal, formula.bound)))
         if formula.groups:
             return self._sum(formula, parents, out, bound)
-        names = dict(zip(formula.inputs, map(self.atom, parents)), **bound, out=out)
-        self._uses(formula.forward, *formula.partials)
-        edges = [
-            (p, _paste(text, names))
-            for p, text in zip(parents, formula.partials)
-            if self.wants(p)
-        ]
-        return _Line([f"{out} = {_paste(formula.forward, names)}"], edges)
+        atoms = list(map(self.atom, parents))
+        names = dict(zip(formula.inputs, atoms), **bound, out=out)
+        forward, partials, used = _templates(formula)
+        self.scope_names |= used
+        if bound or any(a[0] in "(0123456789" or a in ("inf", "nan") for a in atoms):
+            fill: Callable[[str], str] = lambda t: _fold(t.format_map(names))  # noqa: E731
+        else:
+            fill = lambda t: t.format_map(names)  # noqa: E731
+        edges = [(p, fill(t)) for p, t in zip(parents, partials) if self.wants(p)]
+        return _Line([f"{out} = {fill(forward)}"], edges)
 
     def _sum(
         self, formula: Formula, parents: tuple[Value, ...], out: str, bound: dict[str, str]
@@ -240,8 +250,30 @@ class _Writer:
         return _Line([f"{out} = {key}_forward({args})"], edges)
 
     def _uses(self, *texts: str) -> None:
-        for text in texts:
-            self.scope_names.update(_IDENTIFIER.findall(text))
+        self.scope_names.update(_names_in(texts))
+
+
+_TEMPLATES: dict[int, tuple[Formula, str, tuple[str, ...], frozenset[str]]] = {}
+
+
+def _templates(formula: Formula) -> tuple[str, tuple[str, ...], frozenset[str]]:
+    """A fixed-arity formula's forward and partials as format strings, and the names
+    of the op table that they use."""
+    known = _TEMPLATES.get(id(formula))
+    if known is None or known[0] is not formula:
+        names = (*formula.inputs, *formula.params, "out")
+        known = _TEMPLATES[id(formula)] = (
+            formula,
+            _template(formula.forward, names),
+            tuple(_template(t, names) for t in formula.partials),
+            _names_in((formula.forward, *formula.partials)),
+        )
+    return known[1:]
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_in(texts: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(name for text in texts for name in _IDENTIFIER.findall(text))
 
 
 def _scope() -> Mapping[str, Any]:
@@ -626,17 +658,18 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         lines[node] = line
         for text in line.forward:
             emit(text, node._op)
-    # every accumulator starts at 0.0; a node whose gradient is 0.0 passes nothing on
-    accumulators = [f"delta_{names[v]}" for v in [*params, *interior] if v is not root]
-    for start in range(0, len(accumulators), 200):
-        emit(" = ".join([*accumulators[start : start + 200], "0.0"]), "")
+    # A node with many edges passes nothing on while its gradient is 0.0 (as in
+    # `Value.backward`); an accumulator first reached inside such a test starts at 0.0.
+    backward_start = len(body)
+    defined: set[Value] = set()
+    starts_at_zero: list[str] = []
     for node in reversed(interior):
         line = lines[node]
         op = node._op
         indent = 1
-        delta: str | None = None
-        if node is not root:
-            delta = f"delta_{names[node]}"
+        delta: str | None = None if node is root else f"delta_{names[node]}"
+        guarded = delta is not None and (line.inner is not None or len(line.edges) >= GUARD)
+        if guarded:
             emit(f"if {delta}:", op)
             indent = 2
         if line.inner is not None:
@@ -648,7 +681,26 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         if not line.edges:
             emit("pass", op, indent)
         for parent, partial in line.edges:
-            emit(f"delta_{names[parent]} += {_times(delta, partial)}", op, indent)
+            target = f"delta_{names[parent]}"
+            if parent in defined:
+                emit(f"{target} += {_times(delta, partial)}", op, indent)
+                continue
+            defined.add(parent)
+            if indent > 1:
+                starts_at_zero.append(target)
+                emit(f"{target} += {_times(delta, partial)}", op, indent)
+            else:
+                emit(f"{target} = {_times(delta, partial)}", op, indent)
+    for v in [*params, *interior]:
+        if v not in defined and v is not root:
+            defined.add(v)
+            starts_at_zero.append(f"delta_{names[v]}")
+    inits = [
+        " = ".join([*starts_at_zero[i : i + 200], "0.0"])
+        for i in range(0, len(starts_at_zero), 200)
+    ]
+    body[backward_start:backward_start] = ["        " + text for text in inits]
+    ops[backward_start + 2 : backward_start + 2] = [""] * len(inits)
     if params:
         emit(f"{', '.join(f'q{i}' for i in range(len(params)))}, = _params", "")
     for i, v in enumerate(params):
