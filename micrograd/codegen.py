@@ -55,8 +55,8 @@ _builtin_compile = builtins.compile
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 _ATOM = re.compile(r"[A-Za-z_]\w*|\d[\d.e+-]*")
 _POSITIONAL = re.compile(r"v\d+")
-TERMS_PER_LINE = 64
-GUARD = 4  # a node with this many edges or more skips its backward step at gradient 0.0  # a long sum is written over several lines of this many terms
+TERMS_PER_LINE = 64  # a long sum is written over several lines of this many terms
+GUARD = 4  # a node with this many edges or more skips its backward step at gradient 0.0
 
 
 # ---------------------------------------------------------------------------
@@ -383,7 +383,7 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
         delta = None if node is root else f"delta_{names[node]}"
         body.append(f"# {line.forward[-1]}")
         if line.inner is not None:
-            total, inner_delta, partial = line.inner
+            _, inner_delta, partial = line.inner
             body.append(f"{inner_delta} = {_times(delta, partial)}")
             delta = inner_delta
         for parent, partial in line.edges:
@@ -503,8 +503,7 @@ class CompiledStep:
         out = self.fn(*traced)
         if not isinstance(out, Value):
             raise TypeError(
-                f"compile: the function must return a Value, got {type(out).__name__}: "
-                f"{out!r:.60}"
+                f"compile: the function must return a Value, got {type(out).__name__}: {out!r:.60}"
             )
         program = _program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
         if self.check:
@@ -540,9 +539,7 @@ def _close(a: float, b: float) -> bool:
     return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b))
 
 
-def compile(  # noqa: A001 - the name says what it does, like Python's own
-    fn: Callable[..., Value], *, check: bool = False, cache_size: int = 16
-) -> CompiledStep:
+def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 16) -> CompiledStep:
     """``fn`` as straight-line Python code: ``step(*args)`` does ``out = fn(*args);
     out.backward()`` and returns ``out.data`` as a float.
 

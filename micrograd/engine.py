@@ -210,7 +210,9 @@ class Op:
             else:
                 partials = formula.function(f"({', '.join(texts)},)", "out")
         self.formula = formula
-        each = tuple(partials) if isinstance(partials, (tuple, list)) else None
+        each: tuple[Partial, ...] | None = (
+            tuple(partials) if isinstance(partials, (tuple, list)) else None  # type: ignore[arg-type]
+        )
         if not callable(forward) or not (callable(partials) or each):
             raise TypeError(f"op {name!r}: forward and partials must be callable")
         if each is not None and arity != len(each):

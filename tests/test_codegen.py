@@ -141,7 +141,9 @@ points = st.lists(st.floats(0.2, 2.0), min_size=LEAVES, max_size=LEAVES)
 
 @settings(max_examples=150, deadline=None)
 @given(graphs, points)
-def test_random_graphs_match_backward(choices: list[tuple[int, int, int, float]], xs: list[float]) -> None:
+def test_random_graphs_match_backward(
+    choices: list[tuple[int, int, int, float]], xs: list[float]
+) -> None:
     leaves = [Value(x, label=f"x{i}_") for i, x in enumerate(xs)]
     root = build(choices, leaves)
     try:
@@ -198,7 +200,9 @@ def test_sum_ops_match_eager(xs: list[float]) -> None:
 
 
 def moons(n: int) -> tuple[list[list[float]], list[float]]:
-    xs = [[math.cos(3.0 * i / n) + 0.1 * math.sin(7.0 * i), math.sin(5.0 * i / n)] for i in range(n)]
+    xs = [
+        [math.cos(3.0 * i / n) + 0.1 * math.sin(7.0 * i), math.sin(5.0 * i / n)] for i in range(n)
+    ]
     return xs, [1.0 if i % 2 else -1.0 for i in range(n)]
 
 
