@@ -11,6 +11,7 @@
 from typing import TYPE_CHECKING, Any
 
 from micrograd import ops
+from micrograd.codegen import compile, to_python
 from micrograd.engine import (
     Op,
     Value,
@@ -33,6 +34,7 @@ __all__ = [
     "Op",
     "Value",
     "apply",
+    "compile",
     "derivative",
     "draw_dot",
     "enable_grad",
@@ -43,6 +45,7 @@ __all__ = [
     "no_grad",
     "ops",
     "primitive",
+    "to_python",
     "trace_backward",
     "value_and_grad",
 ]

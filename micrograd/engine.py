@@ -14,19 +14,21 @@ walk; ``Value.backward``, ``viz.trace_backward`` and ``functional.grad`` all cal
 
 from __future__ import annotations
 
+import ast
 import functools
 import importlib
 import math
 import numbers
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Protocol, SupportsFloat, TypeVar
 
 __all__ = [
+    "Formula",
     "Op",
     "Step",
     "Value",
@@ -36,6 +38,7 @@ __all__ = [
     "declared_ops",
     "enable_grad",
     "install_generic_op",
+    "is_constant",
     "is_grad_enabled",
     "local_derivatives",
     "no_grad",
@@ -111,6 +114,47 @@ def _node(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
 _new_value = object.__new__
 
 
+@dataclass(frozen=True)
+class Formula:
+    """An op's forward and local derivatives as Python expression text.
+
+    ``forward`` is an expression in the ``inputs`` and ``params`` names; ``partials[i]``
+    is d out / d inputs[i], an expression that may also use ``out``. The text is
+    evaluated in ``scope`` (the globals of the op table), once, to give the op's float
+    functions, and it is what `micrograd.codegen` writes out with the names replaced.
+
+    An op with any number of inputs (``variadic``) is a sum: ``forward`` over the
+    ``inputs`` (given once each, such as a bias ``b``) plus ``term`` for each i, with the
+    inputs after the fixed ones split evenly into the ``groups`` (``w_1..w_n, x_1..x_n``);
+    ``partials`` lists the fixed inputs' derivatives, then one per group. ``outer`` is a
+    one-input op applied to that sum (relu(b + w . x)). ``bound`` holds the parameter
+    values of a bound op (`Op.bind`).
+    """
+
+    inputs: tuple[str, ...]
+    forward: str
+    partials: tuple[str, ...]
+    scope: Mapping[str, Any]
+    params: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    term: str = ""
+    outer: Formula | None = None
+    bound: tuple[float, ...] = ()
+
+    def function(self, text: str, *leading: str) -> Callable[..., Any]:
+        """``lambda *leading, *inputs, *params: text``, evaluated in ``scope``; a call of a
+        function on exactly those arguments is that function itself (no extra call)."""
+        names = (*leading, *self.inputs, *self.params)
+        tree = ast.parse(text, mode="eval").body
+        if (
+            isinstance(tree, ast.Call)
+            and not tree.keywords
+            and [a.id if isinstance(a, ast.Name) else None for a in tree.args] == list(names)
+        ):
+            return eval(ast.unparse(tree.func), dict(self.scope))  # type: ignore[no-any-return]
+        return eval(f"lambda {', '.join(names)}: {text}", self.scope)  # type: ignore[arg-type, no-any-return]
+
+
 class Op:
     """A differentiable op: ``forward(*xs) -> float`` and ``partials(out, *xs) -> tuple``.
 
@@ -140,19 +184,39 @@ class Op:
     reflected: str | None
     params: tuple[tuple[str, Any], ...]
     with_constant: Op | None
+    formula: Formula | None
 
     def __init__(
         self,
         name: str,
-        forward: Callable[..., float],
-        partials: Partials | tuple[Partial, ...],
+        forward: Callable[..., float] | str,
+        partials: Partials | tuple[Partial, ...] | tuple[str, ...],
         arity: int | None = 1,
         *,
         params: dict[str, Any] | None = None,
         label: str | None = None,
         doc: str | None = None,
+        scope: Mapping[str, Any] | None = None,
+        inputs: tuple[str, ...] | None = None,
+        lazy: bool = False,
+        formula: Formula | None = None,
     ) -> None:
-        each = tuple(partials) if isinstance(partials, (tuple, list)) else None
+        if isinstance(forward, str):
+            # the op written as text: its float functions are evaluated from it
+            names = inputs if inputs is not None else ("x",) if arity == 1 else ("a", "b")
+            if scope is None or not all(isinstance(p, str) for p in partials):  # type: ignore[union-attr]
+                raise TypeError(f"op {name!r}: text forward needs text partials and a scope")
+            texts: tuple[str, ...] = tuple(partials)  # type: ignore[arg-type]
+            formula = Formula(names, forward, texts, scope, tuple(params or {}))
+            forward = formula.function(forward)
+            if lazy:
+                partials = tuple(formula.function(p, "out") for p in texts)
+            else:
+                partials = formula.function(f"({', '.join(texts)},)", "out")
+        self.formula = formula
+        each: tuple[Partial, ...] | None = (
+            tuple(partials) if isinstance(partials, (tuple, list)) else None  # type: ignore[arg-type]
+        )
         if not callable(forward) or not (callable(partials) or each):
             raise TypeError(f"op {name!r}: forward and partials must be callable")
         if each is not None and arity != len(each):
@@ -175,8 +239,8 @@ class Op:
     def declare(
         cls,
         name: str,
-        forward: Callable[..., float],
-        partials: Partials | tuple[Partial, ...],
+        forward: Callable[..., float] | str,
+        partials: Partials | tuple[Partial, ...] | tuple[str, ...],
         arity: int = 1,
         *,
         method: str | None = None,
@@ -185,14 +249,25 @@ class Op:
         label: str | None = None,
         with_constant: Op | None = None,
         doc: str | None = None,
+        scope: Mapping[str, Any] | None = None,
+        inputs: tuple[str, ...] | None = None,
+        lazy: bool = False,
     ) -> Op:
         """Declare an op and install it as ``method`` (default: ``name``) on every number type.
 
         ``reflected`` is the name of an operator's reflected method (``'__radd__'``).
         ``with_constant`` is the op to use instead when the second operand is a plain
         number (``x ** 2`` uses the power op with a constant exponent).
+
+        ``forward`` and ``partials`` may be expression text (a `Formula`) in the names
+        ``inputs`` (default ``x``, or ``a, b`` for two inputs), the ``params`` and, in a
+        partial, ``out``, evaluated in ``scope``; ``lazy`` evaluates each partial only
+        for inputs that can receive gradient.
         """
-        op = cls(name, forward, partials, arity, params=params, label=label, doc=doc)
+        op = cls(
+            name, forward, partials, arity, params=params, label=label, doc=doc,
+            scope=scope, inputs=inputs, lazy=lazy,
+        )  # fmt: skip
         op.method = method if method is not None else name
         op.reflected = reflected
         op.with_constant = with_constant
@@ -229,6 +304,8 @@ class Op:
                 self.arity,
             )
             bound._binding = (self, values)
+            if self.formula is not None:
+                bound.formula = replace(self.formula, bound=floats)
             if len(self._bound) < 1024:
                 self._bound[key] = bound
         return bound
@@ -526,6 +603,11 @@ def _operand(x: Any) -> Value | None:
 
 def _is_variable(v: Value) -> bool:
     return v._rule is not CONSTANT
+
+
+def is_constant(v: Value) -> bool:
+    """True for a number lifted into the graph (`constant`): it needs no gradient."""
+    return v._rule is CONSTANT
 
 
 def _compared(x: Any) -> float | None:
@@ -844,6 +926,7 @@ class _Closure(Op):
         self.method = self.reflected = self.with_constant = None
         self.params = ()
         self._binding = None
+        self.formula = None
         self.closure = closure
         self._node = weakref.ref(node)
 

@@ -26,9 +26,10 @@ import builtins
 import math
 import operator
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any, Protocol
 
-from micrograd.engine import Op, Value, real
+from micrograd.engine import Formula, Op, Value, real
 
 __all__ = [
     "Unit",
@@ -108,15 +109,6 @@ def _softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-_abs(x)))
 
 
-def _relu(x: float) -> float:
-    """max(0, x); nan stays nan."""
-    return 0.0 if x <= 0.0 else x
-
-
-def _leaky_relu(x: float, slope: float) -> float:
-    return x if x > 0.0 else slope * x
-
-
 def _dot(bias: float, weights: Iterable[float], inputs: Iterable[float]) -> float:
     """b + sum_i w_i x_i."""
     return sum(map(operator.mul, weights, inputs), bias)
@@ -176,47 +168,53 @@ def _pow_d_exponent(out: Any, base: Any, exponent: Any) -> Any:
 # fmt: off
 # Each row: name, forward on floats, local derivatives d out / d inputs given (out, inputs).
 
-add = Op.declare("+", float.__add__, lambda out, a, b: (1.0, 1.0),
-                 2, method="__add__", reflected="__radd__", doc="a + b")
-sub = Op.declare("-", float.__sub__, lambda out, a, b: (1.0, -1.0),
-                 2, method="__sub__", reflected="__rsub__", doc="a - b")
-mul = Op.declare("*", float.__mul__, lambda out, a, b: (b, a),
-                 2, method="__mul__", reflected="__rmul__", doc="a * b")
-truediv = Op.declare("/", float.__truediv__, lambda out, a, b: (1.0 / b, -out / b),
-                     2, method="__truediv__", reflected="__rtruediv__", doc="a / b")
+_scope = globals()  # the table's text is evaluated here, once
+
+add = Op.declare("+", "a + b", ("1.0", "1.0"), 2, scope=_scope,
+                 method="__add__", reflected="__radd__", doc="a + b")
+sub = Op.declare("-", "a - b", ("1.0", "-1.0"), 2, scope=_scope,
+                 method="__sub__", reflected="__rsub__", doc="a - b")
+mul = Op.declare("*", "a * b", ("b", "a"), 2, scope=_scope,
+                 method="__mul__", reflected="__rmul__", doc="a * b")
+truediv = Op.declare("/", "a / b", ("1.0 / b", "-out / b"), 2, scope=_scope,
+                     method="__truediv__", reflected="__rtruediv__", doc="a / b")
 # x ** c for a plain number c is an op of its own with one input, named like "**2"
-power_constant = Op("**", _pow, lambda out, x, c: (c * x ** (c - 1.0) if c else 0.0,),
-                    params={"exponent": None}, label="**{}")
-pow = Op.declare("**", _pow, (_pow_d_base, _pow_d_exponent),
-                 2, method="__pow__", reflected="__rpow__", with_constant=power_constant,
+power_constant = Op("**", "_pow(x, c)", ("c * x ** (c - 1.0) if c else 0.0",), scope=_scope,
+                    params={"c": None}, label="**{}")
+pow = Op.declare("**", "_pow(a, b)", ("_pow_d_base(out, a, b)", "_pow_d_exponent(out, a, b)"),
+                 2, scope=_scope, lazy=True,
+                 method="__pow__", reflected="__rpow__", with_constant=power_constant,
                  doc="a ** b; with a number b, the op '**b' of a alone")
-neg = Op.declare("neg", float.__neg__, lambda out, x: (-1.0,),
+neg = Op.declare("neg", "-x", ("-1.0",), scope=_scope,
                  method="__neg__", doc="-x")
-abs = Op.declare("abs", _abs, lambda out, x: (_sign(x),),
+abs = Op.declare("abs", "_abs(x)", ("_sign(x)",), scope=_scope,
                  method="__abs__", doc="|x|; d/dx = sign(x), 0 at 0")
-exp = Op.declare("exp", _exp, lambda out, x: (out,),
+exp = Op.declare("exp", "_exp(x)", ("out",), scope=_scope,
                  doc="e^x; d/dx = e^x")
-log = Op.declare("log", _log, lambda out, x: (1.0 / x,),
+log = Op.declare("log", "_log(x)", ("1.0 / x",), scope=_scope,
                  doc="ln x for x > 0; d/dx = 1/x")
-sqrt = Op.declare("sqrt", _sqrt, lambda out, x: (0.5 / out,),
+sqrt = Op.declare("sqrt", "_sqrt(x)", ("0.5 / out",), scope=_scope,
                   doc="sqrt(x) for x >= 0; d/dx = 1 / (2 sqrt(x))")
-tanh = Op.declare("tanh", math.tanh, lambda out, x: (1.0 - out * out,),
+tanh = Op.declare("tanh", "math.tanh(x)", ("1.0 - out * out",), scope=_scope,
                   doc="tanh x; d/dx = 1 - tanh^2 x. Finite for every float.")
-sigmoid = Op.declare("sigmoid", _sigmoid, lambda out, x: (out * (1.0 - out),),
+sigmoid = Op.declare("sigmoid", "_sigmoid(x)", ("out * (1.0 - out)",), scope=_scope,
                      doc="1 / (1 + e^-x); d/dx = s (1 - s). Finite for every float.")
-relu = Op.declare("ReLU", _relu, lambda out, x: (_step(out),),
+relu = Op.declare("ReLU", "0.0 if x <= 0.0 else x", ("_step(out)",), scope=_scope,
                   method="relu", doc="max(0, x); d/dx = 1 for x > 0, else 0")
-softplus = Op.declare("softplus", _softplus, lambda out, x: (sigmoid(x),),
+softplus = Op.declare("softplus", "_softplus(x)", ("sigmoid(x)",), scope=_scope,
                       doc="log(1 + e^x), a smooth relu; d/dx = sigmoid(x). Never overflows.")
-leaky_relu = Op.declare("leaky_relu", _leaky_relu, lambda out, x, slope: (_step(x, slope),),
-                        params={"slope": 0.01}, label="leaky_relu({})",
+leaky_relu = Op.declare("leaky_relu", "x if x > 0.0 else slope * x", ("_step(x, slope)",),
+                        scope=_scope, params={"slope": 0.01}, label="leaky_relu({})",
                         doc="x for x > 0, else slope * x; d/dx = 1 or slope")
 # w . x + b as one node with inputs (b, w_1..w_n, x_1..x_n): d/db = 1, d/dw_i = x_i, d/dx_i = w_i
+_affine_formula = Formula(("b",), "b", ("1.0", "x", "w"), _scope, groups=("w", "x"),
+                          term="w * x")
 affine = Op("w·x+b", _affine, lambda out, b, *wx: _affine_partials(wx),
-            None, doc="b + sum_i w_i x_i, inputs (b, w_1..w_n, x_1..x_n)")
+            None, formula=_affine_formula, doc="b + sum_i w_i x_i, inputs (b, w_1..w_n, x_1..x_n)")
 total = Op("Σ", lambda *xs: sum(xs[1:], xs[0]), lambda out, *xs: (1.0,) * len(xs),
-           None, doc="x_1 + ... + x_n as one node (added left to right); d/dx_i = 1")
-identity = Op("identity", float, lambda out, x: (1.0,),
+           None, formula=Formula((), "", ("1.0",), _scope, groups=("x",), term="x"),
+           doc="x_1 + ... + x_n as one node (added left to right); d/dx_i = 1")
+identity = Op("identity", "float(x)", ("1.0",), scope=_scope,
               doc="x itself, as a node of its own; d/dx = 1")
 
 # fmt: on
@@ -231,8 +229,10 @@ def _relu_affine_partials(out: Any, bias: Any, *weights_and_inputs: Any) -> tupl
 # relu(b + w . x) as one node, with inputs (b, w_1..w_n, x_1..x_n). Its gradients are
 # bit for bit those of the two nodes "w·x+b" and "ReLU", with one node fewer to build
 # and to walk: ReLU's derivative is 1 or 0, so the chain rule multiplies nothing.
+_relu = relu.forward
 relu_affine = Op("ReLU(w·x+b)", lambda b, *wx: _relu(_affine(b, *wx)), _relu_affine_partials,
-                 None, doc="relu(b + w . x), inputs (b, w_1..w_n, x_1..x_n)")  # fmt: skip
+                 None, formula=replace(_affine_formula, outer=relu.formula),
+                 doc="relu(b + w . x), inputs (b, w_1..w_n, x_1..x_n)")  # fmt: skip
 
 
 class Unit(Protocol):

@@ -1,0 +1,371 @@
+"""Generated code against the eager engine and the seeds' worked example of backprop as code."""
+
+from __future__ import annotations
+
+import gc
+import math
+import re
+import weakref
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import micrograd
+from micrograd import Value, losses, ops
+from micrograd.engine import Formula, Op, declared_ops
+from micrograd.nn import MLP
+from micrograd.optim import SGD
+
+
+def run_source(source: str, *args: float) -> tuple[float, tuple[float, ...]]:
+    namespace: dict[str, object] = {}
+    exec(source, namespace)
+    function = namespace["forward_backward"]
+    return function(*args)  # type: ignore[operator, no-any-return]
+
+
+def close(a: float, b: float, rel: float = 1e-12) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b or abs(a - b) <= rel * max(abs(a), abs(b), 1e-300)
+
+
+# --- the seed's example: f(x, y) = (x + sigmoid(y)) / (x^2 + y) at x = 3, y = -4 ---------
+
+
+def seed_graph() -> tuple[Value, Value, Value]:
+    """The forward pass as the seed's listing writes it, one op per line."""
+    x, y = Value(3.0, label="x"), Value(-4.0, label="y")
+    a = y.sigmoid()
+    b = x + a
+    c = x**2
+    d = y + c
+    e = 1.0 / d
+    f = b * e
+    for v, name in zip((a, b, c, d, e, f), "abcdef"):
+        v.label = name
+    return x, y, f
+
+
+def test_seed_example_bit_for_bit() -> None:
+    x, y, f = seed_graph()
+    value, grads = run_source(micrograd.to_python(f), 3.0, -4.0)
+    f.backward()
+    assert value == f.data
+    assert grads == (x.grad, y.grad)
+    # and against the derivative worked out by hand: f = b / d with b = x + s, d = x^2 + y
+    s = 1 / (1 + math.exp(4.0))
+    b, d = 3.0 + s, 9.0 - 4.0
+    assert math.isclose(grads[0], (d - 2 * 3.0 * b) / d**2, rel_tol=1e-14)
+    assert math.isclose(grads[1], (s * (1 - s) * d - b) / d**2, rel_tol=1e-14)
+
+
+def test_seed_example_has_the_listings_structure() -> None:
+    """The seed's listing: six forward lines (a to f); nine backward lines, one per
+    edge into a variable (the constant 1.0 in e = 1.0 / d gets none); x and y fork, so
+    each has one ``+=``; the backward pass goes in reverse order."""
+    source = micrograd.to_python(seed_graph()[2])
+    body = [line.strip() for line in source.splitlines() if line.startswith("    ")]
+    code = [line for line in body if not line.startswith("#")]
+    forward = [line for line in code if re.match(r"[a-f] = ", line)]
+    backward = [line for line in code if line.startswith("delta_")]
+    assert [line[0] for line in forward] == list("abcdef")
+    assert len(backward) == 9
+    assert sum(line.startswith("delta_x +=") for line in backward) == 1
+    assert sum(line.startswith("delta_y +=") for line in backward) == 1
+    assert all("+=" not in line for line in backward if not line.startswith(("delta_x", "delta_y")))
+    assert all("feeds several ops" in line for line in backward if "+=" in line)
+    order = [re.match(r"# ([a-f]) = ", line) for line in body]
+    assert [m.group(1) for m in order if m] == list("fedcba")
+    assert source.splitlines()[-1].strip() == "return f, (delta_x, delta_y)"
+
+
+def test_names_fall_back_to_positions() -> None:
+    a, b, c = Value(1.0, label="w"), Value(2.0, label="w"), Value(3.0, label="lambda")
+    source = micrograd.to_python(a * b + c)
+    assert "def forward_backward(v0, v1, v2):" in source
+    value, grads = run_source(source, 1.0, 2.0, 3.0)
+    assert value == 5.0 and grads == (2.0, 1.0, 1.0)
+
+
+def test_to_python_refuses_bad_input() -> None:
+    with pytest.raises(TypeError, match="expected a Value, got float"):
+        micrograd.to_python(1.0)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="identifier"):
+        micrograd.to_python(Value(1.0), name="not a name")
+
+
+# --- hypothesis: random graphs with forks through every declared op -----------------------
+
+LEAVES = 3
+TABLE = [op for op in vars(ops).values() if isinstance(op, Op)]  # the op table's ops
+
+
+def build(choices: list[tuple[int, int, int, float]], leaves: list[Value]) -> Value:
+    """Apply ops picked by ``choices`` to earlier nodes (so nodes fork), skipping an op
+    that fails or leaves [-1e3, 1e3]; the root sums the last nodes."""
+    table = [op for op in declared_ops().values() if op in TABLE]
+    nodes = list(leaves)
+    for k, (o, i, j, c) in enumerate(choices):
+        op = table[o % len(table)]
+        a, b = nodes[-1 - i % len(nodes)], nodes[j % len(nodes)]
+        try:
+            if op.arity == 2 and op.with_constant is not None and k % 2:
+                out = op(a, c)  # x ** c: the op with a constant parameter
+            elif op.arity == 2:
+                out = op(a, b)
+            elif op.params:
+                out = op(a, c)
+            else:
+                out = op(a)
+            out = out if k % 3 else out * c + b  # constants, and more forks
+        except (ArithmeticError, ValueError):
+            continue
+        if abs(out.data) < 1e3:
+            nodes.append(out)
+    return ops.total.node(tuple(nodes[-4:]))
+
+
+graphs = st.lists(
+    st.tuples(
+        st.integers(0, 100),
+        st.integers(0, 10),
+        st.integers(0, 10),
+        st.floats(-2.0, 2.0, allow_nan=False).filter(lambda c: abs(c) > 0.1),
+    ),
+    min_size=1,
+    max_size=25,
+)
+points = st.lists(st.floats(0.2, 2.0), min_size=LEAVES, max_size=LEAVES)
+
+
+@settings(max_examples=150, deadline=None)
+@given(graphs, points)
+def test_random_graphs_match_backward(
+    choices: list[tuple[int, int, int, float]], xs: list[float]
+) -> None:
+    leaves = [Value(x, label=f"x{i}_") for i, x in enumerate(xs)]
+    root = build(choices, leaves)
+    try:
+        root.backward()
+    except (ArithmeticError, ValueError):
+        return  # a derivative undefined here (pow's d/d exponent at a negative base)
+    used = [v for v in leaves if v.grad != 0.0 or v in root._prev]
+    source = micrograd.to_python(root)
+    namespace: dict[str, object] = {}
+    exec(source, namespace)
+    params = re.search(r"def forward_backward\((.*)\):", source).group(1)  # type: ignore[union-attr]
+    names = [p for p in params.split(", ") if p]
+    by_label = {v.label: v for v in leaves}
+    value, grads = namespace["forward_backward"](*(by_label[n].data for n in names))  # type: ignore[operator]
+    assert close(value, root.data)
+    for n, g in zip(names, grads):
+        assert close(g, by_label[n].grad), (n, g, by_label[n].grad, source)
+    del used
+
+    expected = [v.grad for v in leaves]
+    for v in leaves:
+        v.grad = 0.0
+    step = micrograd.compile(lambda: build(choices, leaves))
+    assert close(step(), root.data)
+    for v, g in zip(leaves, expected):
+        assert close(v.grad, g)
+
+
+def test_every_declared_op_has_a_formula() -> None:
+    """Each op's float functions come from its formula text (so the code form cannot drift)."""
+    assert len(TABLE) >= 20
+    for op in TABLE:
+        assert op.formula is not None, op
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-3.0, 3.0), min_size=3, max_size=41))
+def test_sum_ops_match_eager(xs: list[float]) -> None:
+    """The n-ary sums (w . x + b, relu of it, the sum of n terms) against backward."""
+    vs = [Value(x) for x in xs]
+    n = (len(vs) - 1) // 2
+    parts = (vs[0], *vs[1 : 1 + n], *vs[1 + n : 1 + 2 * n])
+    root = ops.total.node(
+        (ops.affine.node(parts), ops.relu_affine.node(parts), ops.total.node(tuple(vs)))
+    )
+    root.backward()
+    value, grads = run_source(micrograd.to_python(root), *xs)
+    assert close(value, root.data)
+    assert all(close(g, v.grad) for g, v in zip(grads, vs))
+
+
+# --- compile ---------------------------------------------------------------------------
+
+
+def moons(n: int) -> tuple[list[list[float]], list[float]]:
+    xs = [
+        [math.cos(3.0 * i / n) + 0.1 * math.sin(7.0 * i), math.sin(5.0 * i / n)] for i in range(n)
+    ]
+    return xs, [1.0 if i % 2 else -1.0 for i in range(n)]
+
+
+def test_compiled_training_step_matches_eager() -> None:
+    X, Y = moons(30)
+    model = MLP(2, [8, 8, 1])
+    twin = MLP(2, [8, 8, 1])
+    for p, q in zip(model.parameters(), twin.parameters()):
+        q.data = p.data
+
+    def loss(model: MLP, xs: list[list[float]]) -> Value:
+        return losses.hinge([model(x) for x in xs], Y) + 1e-4 * losses.l2(model.parameters())
+
+    step = micrograd.compile(lambda xs: loss(model, xs), check=True)
+    opt, twin_opt = SGD(model.parameters(), lr=0.5), SGD(twin.parameters(), lr=0.5)
+    for _ in range(5):  # the optimizer's updates between calls are seen
+        opt.zero_grad()
+        twin_opt.zero_grad()
+        value = step(X)
+        eager = loss(twin, X)
+        eager.backward()
+        assert close(value, eager.data)
+        for p, q in zip(model.parameters(), twin.parameters()):
+            assert close(p.grad, q.grad) or abs(p.grad - q.grad) < 1e-15
+        opt.step()
+        twin_opt.step()
+
+
+def test_gradients_accumulate_and_constants_are_literals() -> None:
+    w = Value(2.0)
+    step = micrograd.compile(lambda x: (w * x + 1.5).tanh())
+    step(0.5)
+    step(0.5)
+    t = math.tanh(2.0 * 0.5 + 1.5)
+    assert math.isclose(w.grad, 2 * 0.5 * (1 - t * t), rel_tol=1e-15)
+    assert "1.5" in step.source(0.5)
+
+
+def test_branches_inside_ops_run_at_call_time() -> None:
+    w = Value(1.0)
+    step = micrograd.compile(lambda x: (w * x).relu() + abs(w - x))
+    assert step(2.0) == 2.0 + 1.0
+    assert w.grad == 2.0 - 1.0
+    w.grad = 0.0
+    assert step(-3.0) == 0.0 + 4.0
+    assert w.grad == 0.0 + 1.0
+
+
+def test_new_shapes_trace_again_and_the_cache_is_bounded() -> None:
+    w = Value(1.0)
+    calls = []
+
+    def f(xs: list[float]) -> Value:
+        calls.append(len(xs))
+        return sum((w * x for x in xs), Value(0.0))
+
+    step = micrograd.compile(f, cache_size=2)
+    assert step([1.0, 2.0]) == 3.0 and step([4.0, 5.0]) == 9.0
+    assert step([1.0]) == 1.0 and step([[1.0][0], 2.0, 3.0]) == 6.0
+    assert step([1.0]) == 1.0 and step([1.0, 1.0]) == 2.0
+    assert calls == [2, 1, 3, 2]  # [1.0] was still cached; [x, y] had been dropped
+
+
+def test_control_flow_in_fn_is_frozen_at_trace_time() -> None:
+    w = Value(1.0)
+    step = micrograd.compile(lambda x: w * x if x.data > 0 else w - x)
+    assert step(2.0) == 2.0
+    assert step(-1.0) == -1.0  # still w * x: the branch went that way when traced
+
+
+def test_check_compares_the_first_call_with_eager_mode() -> None:
+    """An op whose formula text disagrees with its float functions is caught."""
+    scope = ops.add.formula.scope  # type: ignore[union-attr]
+    wrong = Formula(("x",), "3.0 * x", ("3.0",), scope)
+    twice = Op("twice", lambda x: 2.0 * x, lambda out, x: (2.0,), formula=wrong)
+    w = Value(1.0)
+    assert micrograd.compile(lambda x: twice(w * x))(1.0) == 3.0
+    with pytest.raises(ValueError, match="differs from eager mode"):
+        micrograd.compile(lambda x: twice(w * x), check=True)(1.0)
+    assert micrograd.compile(lambda x: (w * x).tanh(), check=True)(1.0) == math.tanh(1.0)
+
+
+@pytest.mark.parametrize(
+    ("fn", "arg", "error", "op"),
+    [
+        (lambda x: x.log(), -1.0, ValueError, "log"),
+        (lambda x: x.sqrt(), -1.0, ValueError, "sqrt"),
+        (lambda x: 1.0 / x, 0.0, ZeroDivisionError, "/"),
+        (lambda x: x.exp(), 1000.0, OverflowError, "exp"),
+        (lambda x: x**0.5, -4.0, ValueError, "pow"),
+    ],
+)
+def test_errors_are_the_eager_engines(fn, arg, error, op) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(error) as eager:
+        fn(Value(arg))
+    step = micrograd.compile(fn)
+    assert step(2.0) == fn(Value(2.0)).data
+    with pytest.raises(error) as compiled:
+        step(arg)
+    assert op in str(compiled.value)
+    assert type(compiled.value) is type(eager.value)
+
+
+def test_bad_arguments_and_results_raise_type_error() -> None:
+    step = micrograd.compile(lambda *xs: xs[0])
+    for bad, what in [("a", "str"), (True, "bool"), (None, "NoneType"), ({1: 2}, "dict")]:
+        with pytest.raises(TypeError, match=what):
+            step(bad)
+    with pytest.raises(TypeError, match="str"):
+        step([1.0, ["x"]])
+    with pytest.raises(TypeError, match="must return a Value, got float"):
+        micrograd.compile(lambda x: 2.0)(1.0)
+    with pytest.raises(TypeError, match="expected a function"):
+        micrograd.compile(3)  # type: ignore[arg-type]
+
+
+def test_nested_arguments_keep_lists_and_tuples() -> None:
+    w = Value(3.0)
+    seen = []
+
+    def f(pairs: list[tuple[float, float]]) -> Value:
+        seen.append(type(pairs[0]))
+        return sum((w * a * b for a, b in pairs), Value(0.0))
+
+    assert micrograd.compile(f)([(1.0, 2.0), (3, 4.0)]) == 3.0 * 14.0
+    assert seen == [tuple]
+    assert w.grad == 14.0
+
+
+def test_compiled_code_keeps_only_the_leaves() -> None:
+    gc.disable()
+    try:
+        w = Value(1.0)
+        inner = []
+
+        def f(x: Value) -> Value:
+            h = (w * x).tanh()
+            inner.append(weakref.ref(h))
+            return h * h
+
+        step = micrograd.compile(f)
+        step(0.3)
+        assert inner[0]() is None  # the traced graph is gone, with gc off
+        assert step(0.3) == math.tanh(0.3) ** 2
+    finally:
+        gc.enable()
+
+
+def test_large_graphs_compile() -> None:
+    """A deep chain (no recursion) and a wide sum (written over several lines)."""
+    ws = [Value(0.5 + 0.001 * i) for i in range(20)]
+
+    def f(x: Value) -> Value:
+        y = x
+        for i in range(30_000):
+            y = (y * ws[i % 20]).tanh() if i % 2 else y + ws[i % 20] * 0.001
+        return ops.total.node((y, *ws * 5_000))
+
+    step = micrograd.compile(f)
+    root = f(Value(0.25))
+    root.backward()
+    expected = [w.grad for w in ws]
+    for w in ws:
+        w.grad = 0.0
+    assert close(step(0.25), root.data, 1e-9)
+    assert all(close(w.grad, g, 1e-9) for w, g in zip(ws, expected))
