@@ -533,7 +533,9 @@ def explore(root: Value, **draw_options: Any) -> Explorer:
     ``before`` to ``after``; at a Value that feeds several ops, the running sum of its
     contributions (the fork rule). A forward view shows the Values appearing in
     topological order. Buttons, arrow keys, Home/End and ``p`` (play) step; hovering or
-    focusing a Value shows its data and gradient to full precision.
+    focusing a Value shows its data and gradient to full precision. The picture fits the
+    width unless that would shrink it below half its size; then it starts at actual size
+    (``z`` toggles) and scrolls so each step's edge and Value are in view.
 
     ``draw_options`` are those of `draw_dot` (``rankdir``, ``local_grads`` (default
     True here), ``max_nodes``, ``depth``). Needs Graphviz's ``dot``, like a picture.

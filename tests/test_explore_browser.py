@@ -3,13 +3,16 @@
 The page is saved to a file and loaded with networking switched off. After k presses
 of "next", what it shows (the highlighted edge, upstream gradient, local derivative,
 contribution, the accumulator before and after, the greyed nodes) must be step k of
-`trace_backward`, computed here in Python; every node stays where it was. A
-screenshot of a step goes to build/ for people to look at.
+`trace_backward`, computed here in Python; every node stays where it was. A graph too
+wide to read when fitted starts at actual size and scrolls so each step is in view; a
+small one never scrolls. Screenshots go to build/ for people to look at.
 """
 
 from __future__ import annotations
 
+import random
 import tempfile
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -90,6 +93,16 @@ def lecture_neuron() -> Value:
     o = n.tanh()
     o.label = "o"
     return o
+
+
+def scalar_mlp(sizes: tuple[int, ...] = (3, 8, 8, 1), seed: int = 1) -> Value:
+    """(y - 0.5)**2 for a 3-8-8-1 tanh MLP written with scalar * + tanh: 328 Values."""
+    rng = random.Random(seed)
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(sizes[0])]
+    for nin, nout in pairwise(sizes):
+        weights = [[Value(rng.uniform(-1, 1)) for _ in range(nin)] for _ in range(nout)]
+        xs = [sum((w * x for w, x in zip(ws, xs)), Value(0.1)).tanh() for ws in weights]
+    return (xs[0] - Value(0.5)) ** 2
 
 
 def four(x: float) -> str:
@@ -273,3 +286,121 @@ def test_forward_view_shows_values_in_topological_order(browser, tmp_path):
         assert [u.label for u in order[k:] if shown[u.label] != "data ?"] == []
         panel = browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-panel").text
         assert panel.startswith(f"{v.label} = {v._op}(")
+
+
+VIEW = """
+const box = document.querySelector('.mg-explore .mg-graph'), v = box.getBoundingClientRect();
+const x = v.left + box.clientLeft, y = v.top + box.clientTop;  // the box's visible corner
+const rect = g => {
+    const r = g.getBoundingClientRect(); return [r.left - x, r.top - y, r.right - x, r.bottom - y];
+};
+const ends = g => g.querySelector('title').textContent.split('->').map(e => e.split(':')[0]);
+// the highlighted edge into an op (the other goes from the op to its output)
+const hot = Array.from(box.querySelectorAll('g.edge.mg-hot')).filter(g => /op$/.test(ends(g)[1]));
+return {
+    counter: document.querySelector('.mg-explore .mg-counter').textContent,
+    actual: box.classList.contains('mg-actual'),
+    scroll: [box.scrollLeft, box.scrollTop],
+    size: [box.clientWidth, box.clientHeight],
+    edges: hot.map(rect),
+    receiving: hot.map(g => rect(box.querySelector('g.node[id="' + ends(g)[0] + '"]'))),
+    values: Array.from(box.querySelectorAll('g.node.mg-hot'))
+        .filter(g => /^v\\d+$/.test(g.id)).map(rect),
+    textScale: box.querySelector('svg').getBoundingClientRect().width
+        / box.querySelector('svg').width.baseVal.value,
+};
+"""
+
+
+def inside(rect: list[float], size: list[float], moved: tuple[float, float] = (0, 0)) -> bool:
+    """Whether ``rect`` lies in the box's visible area, or did before a scroll by ``moved``."""
+    left, top, right, bottom = rect
+    dx, dy = moved
+    return left + dx >= 0 and right + dx <= size[0] and top + dy >= 0 and bottom + dy <= size[1]
+
+
+def fit_together(rects: list[list[float]], size: list[float]) -> bool:
+    """Whether the box is large enough to show all of ``rects`` at once."""
+    width = max(r[2] for r in rects) - min(r[0] for r in rects)
+    height = max(r[3] for r in rects) - min(r[1] for r in rects)
+    return width <= size[0] and height <= size[1]
+
+
+def check_step_in_view(page: dict, before: dict | None = None) -> None:
+    """The Value receiving the contribution is in view, and so is its edge if the box can
+    show both; the view moved only if they were not in view already."""
+    ((edge,), (value,)) = page["edges"], page["receiving"]
+    size = page["size"]
+    shown = [value, edge] if fit_together([value, edge], size) else [value]
+    assert all(inside(r, size) for r in shown), (page["counter"], shown, size)
+    if before is not None:
+        moved = (page["scroll"][0] - before["scroll"][0], page["scroll"][1] - before["scroll"][1])
+        if all(inside(r, size, moved) for r in shown):
+            assert moved == (0, 0), page["counter"]
+
+
+def test_large_graph_starts_at_actual_size_and_follows_each_step(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    root = scalar_mlp()
+    leaves = {p for v in topological_order(root) for p in v._prev if not p._prev}
+    assert len(topological_order(root)) + len(leaves) == 328
+    steps = trace_backward(root)
+    open_page(browser, root, tmp_path)
+    page = browser.execute_script(VIEW)
+    # fitting 14,500 pixels into 1,600 would shrink the text to a tenth: actual size instead
+    assert page["actual"] and page["textScale"] == pytest.approx(1, abs=1e-3)
+    widget = browser.find_element(By.CSS_SELECTOR, ".mg-explore")
+    moves = 0
+    for k in range(1, 41):  # step by step: the view moves only when it must
+        widget.send_keys(Keys.ARROW_RIGHT)
+        before, page = page, browser.execute_script(VIEW)
+        assert page["counter"] == f"step {k} / {len(steps)}"
+        check_step_in_view(page, before)
+        moves += page["scroll"] != before["scroll"]
+    assert 0 < moves < 40
+    far = ((Keys.ARROW_RIGHT * 110, 150), (Keys.END, len(steps)), (Keys.LEFT, len(steps) - 1))
+    for keys, k in far:  # far from the start, in one go
+        widget.send_keys(keys)
+        page = browser.execute_script(VIEW)
+        assert page["counter"] == f"step {k} / {len(steps)}"
+        check_step_in_view(page)
+        if k == 150:
+            BUILD.mkdir(exist_ok=True)
+            widget.screenshot(str(BUILD / "explore-large-step150.png"))
+    # the forward view follows the Value being computed
+    browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-mode="forward"]').click()
+    for presses in (1, 60):
+        widget.send_keys(Keys.ARROW_RIGHT * presses)
+        page = browser.execute_script(VIEW)
+        (value,) = page["values"]
+        assert inside(value, page["size"]), page["counter"]
+    # the zoom button still toggles back to fitting the width
+    click(browser, "zoom")
+    page = browser.execute_script(VIEW)
+    assert not page["actual"] and page["textScale"] < 0.2
+
+
+def test_small_graph_never_scrolls(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    root = lecture_neuron()
+    open_page(browser, root, tmp_path)
+    page = browser.execute_script(VIEW)
+    assert not page["actual"] and 0.5 < page["textScale"] < 1  # fitted, and legible so
+    for mode in ("backward", "forward"):
+        browser.find_element(By.CSS_SELECTOR, f'.mg-explore button[data-mode="{mode}"]').click()
+        for _ in range(len(trace_backward(root))):
+            click(browser, "next")
+            assert browser.execute_script(VIEW)["scroll"] == [0, 0]
+    # at actual size the neuron is wider than the box: each step still comes into view,
+    # and the view moves only when a step is out of it
+    browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-mode="backward"]').click()
+    click(browser, "zoom")
+    page = browser.execute_script(VIEW)
+    assert page["actual"] and page["textScale"] == pytest.approx(1, abs=1e-3)
+    for _ in range(len(trace_backward(root))):
+        click(browser, "next")
+        before, page = page, browser.execute_script(VIEW)
+        check_step_in_view(page, before)

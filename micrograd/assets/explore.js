@@ -5,6 +5,7 @@
   var svg = root.querySelector(".mg-graph svg");
   var panel = root.querySelector(".mg-panel"), info = root.querySelector(".mg-info");
   var counter = root.querySelector(".mg-counter");
+  var box = root.querySelector(".mg-graph"), zoom = root.querySelector('[data-act="zoom"]');
   var state = { mode: "backward", k: 0, timer: null, focused: null };
 
   function el(id) { return id === null ? null : svg.querySelector('[id="' + id + '"]'); }
@@ -40,7 +41,7 @@
 
   // The state after k steps: gradients (backward) or the Values computed so far (forward).
   function current() {
-    var grads = {}, reached = {}, hot = [], k = state.k;
+    var grads = {}, reached = {}, hot = [], target = [], k = state.k;
     if (state.mode === "backward") {
       grads[data.root] = data.seed;
       reached[data.root] = true;
@@ -53,6 +54,9 @@
       if (k > 0) {
         var c = backward[k - 1];
         hot = [c.node, c.node + "op", c.node + "out", c.to, c.edge];
+        target = [c.to, c.edge];
+      } else {
+        target = [data.root];
       }
     } else {
       ids.forEach(function (id) { if (!values[id].op) { reached[id] = true; } });
@@ -64,9 +68,11 @@
       if (k > 0) {
         var h = forward[k - 1];
         hot = [h.value, h.value + "op", h.value + "out"].concat(h.edges);
+        target = [h.value, h.value + "op"].concat(h.edges);
       }
     }
-    return { grads: grads, reached: reached, hot: hot };
+    // target: what a step must keep in view, the Value it changes first
+    return { grads: grads, reached: reached, hot: hot, target: target };
   }
 
   function render() {
@@ -93,6 +99,26 @@
       b.setAttribute("aria-pressed", String(b.getAttribute("data-mode") === state.mode));
     });
     describe(now);
+    reveal(now.target);
+  }
+
+  // When the graph overflows its box, scroll it so the step is in view: along each axis,
+  // stay if the step is visible already, else centre it. A step longer than the box (an
+  // edge across the picture) is centred on its Value, target[0].
+  function reveal(target) {
+    var rects = target.map(el).filter(Boolean).map(function (g) {
+      return g.getBoundingClientRect();
+    });
+    if (!rects.length) { return; }
+    var view = box.getBoundingClientRect();
+    function shift(lo, hi, start, size) {
+      var a = Math.min.apply(null, rects.map(function (r) { return r[lo]; }));
+      var b = Math.max.apply(null, rects.map(function (r) { return r[hi]; }));
+      if (b - a > size) { a = rects[0][lo]; b = rects[0][hi]; }
+      return a >= start && b <= start + size ? 0 : (a + b - 2 * start - size) / 2;
+    }
+    box.scrollLeft += shift("left", "right", view.left + box.clientLeft, box.clientWidth);
+    box.scrollTop += shift("top", "bottom", view.top + box.clientTop, box.clientHeight);
   }
 
   function backwardText() {
@@ -174,8 +200,8 @@
     last: function () { stop(); go(last()); },
     play: play,
     zoom: function () {
-      var box = root.querySelector(".mg-graph"), button = root.querySelector('[data-act="zoom"]');
-      button.setAttribute("aria-pressed", String(box.classList.toggle("mg-actual")));
+      zoom.setAttribute("aria-pressed", String(box.classList.toggle("mg-actual")));
+      reveal(current().target);
     }
   };
   root.querySelectorAll("button[data-act]").forEach(function (b) {
@@ -198,5 +224,7 @@
     event.stopPropagation();
     actions[act]();
   });
+  // Fitted to under half its width, the text would be under 9px: start at actual size then.
+  if (box.clientWidth > 0 && box.clientWidth < 0.5 * svg.width.baseVal.value) { actions.zoom(); }
   render();
 })(document.getElementById("__ROOT_ID__"));
