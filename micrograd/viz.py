@@ -18,15 +18,29 @@ Jupyter shows how to install Graphviz, and ``.render()``/``.pipe()`` say the sam
 
 from __future__ import annotations
 
+import hashlib
+import html
+import json
 import math
+import os
 import re
+from importlib import resources
 from typing import Any, cast
 
 import graphviz
 
-from micrograd.engine import Step, Value, backprop, local_derivatives, real
+from micrograd import ops
+from micrograd.engine import Step, Value, backprop, local_derivatives, real, topological_order
 
-__all__ = ["GraphvizNotFoundError", "Step", "draw_dot", "step_through", "trace_backward"]
+__all__ = [
+    "Explorer",
+    "GraphvizNotFoundError",
+    "Step",
+    "draw_dot",
+    "explore",
+    "step_through",
+    "trace_backward",
+]
 
 HIGHLIGHT = "#d62728"  # the edge and nodes of the current step of a trace
 MUTED = "#a0a0a0"  # nodes and edges the backward pass has not reached yet
@@ -242,8 +256,10 @@ def _draw(
     depth: int | None,
     steps: list[Step] | None,
     upto: int,
+    room: list[Step] | None = None,
 ) -> graphviz.Digraph:
-    """The drawing; with ``steps``, the state after the first ``upto`` of them."""
+    """The drawing; with ``steps``, the state after the first ``upto`` of them. With
+    ``room``, every record is as wide as the widest gradient those steps give it."""
     index = _walk(root, depth)
     if max_nodes is not None and len(index) > max_nodes:
         raise ValueError(
@@ -256,10 +272,13 @@ def _draw(
     captions: list[str] = []
     grey = f'color="{MUTED}" fontcolor="{MUTED}"'
     bold = f'color="{HIGHLIGHT}" fontcolor="{HIGHLIGHT}" penwidth=2.5'
+    widths: dict[Value, float] = {}
     if steps is None:
         grads = {v: v.grad for v in index}
         reached_values = reached_ops = reached_edges = None
         current = None
+        if room is not None:
+            widths = _widest_records(index, root, room, rankdir)
     else:
         done = steps[:upto]
         grads = {root: 1.0}
@@ -268,14 +287,15 @@ def _draw(
         reached_ops = {s.node for s in done}
         reached_edges = {(s.node, s.slot) for s in done}
         current = done[-1] if done else None
-        captions.append(
-            f"after step {upto} of {len(steps)} of the backward pass"
-            if upto
-            else f"before the backward pass ({len(steps)} steps): the root's gradient is 1"
-        )
+        captions.extend(_step_caption(steps, upto))
+        if show_grad:
+            widths = _widest_records(index, root, steps, rankdir)
     if local_grads:
-        captions.append("edge labels: local derivative d out / d input")
-    if captions:
+        captions.append("local derivative d out / d input where each edge enters its op")
+    if steps is not None:
+        graph_attr["label"] = _fixed_caption(captions, _step_caption_width(steps, captions))
+        graph_attr["labelloc"] = "t"
+    elif captions:
         graph_attr["label"] = _quoted_text("\n".join(captions))
         graph_attr["labelloc"] = "t"
     lines: list[str] = []
@@ -290,7 +310,8 @@ def _draw(
         elif reached_values is not None and node not in reached_values:
             style = grey
         record = 'label="{ ' + " | ".join(fields) + ' }"'
-        lines.append(f"\tv{i}{_attrs(record, style)}\n")
+        width = f"width={widths[node]:.3f}" if node in widths else ""
+        lines.append(f"\tv{i}{_attrs(f'id=v{i}', record, width, style)}\n")
         if not node._prev:
             continue
         op_style = ""
@@ -298,34 +319,137 @@ def _draw(
             op_style = bold
         elif reached_ops is not None and node not in reached_ops:
             op_style = grey
-        op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3'
-        lines.append(f"\tv{i}op{_attrs(op_label, op_style)}\n")
-        lines.append(f"\tv{i}op -> v{i}{_attrs(op_style)}\n")
-        labels = _edge_labels(node) if local_grads else None
+        order = _input_order(node)
+        if local_grads:
+            op_label = _op_table(node, _edge_labels(node), order, rankdir)
+        else:
+            op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3 ordering=in'
+        lines.append(f"\tv{i}op{_attrs(f'id=v{i}op', op_label, op_style)}\n")
+        lines.append(f"\tv{i}op -> v{i}{_attrs(f'id=v{i}out', op_style)}\n")
+        head = f"v{i}op"
         missing = 0
-        for slot, parent in enumerate(node._prev):
-            j = index.get(parent)
+        for slot in order:
+            j = index.get(node._prev[slot])
             if j is None:
                 missing += 1
                 continue
-            label = f'label="{labels[slot]}"' if labels else ""
             style = ""
             if current is not None and node is current.node and slot == current.slot:
-                g, d, c = _fmt(current.grad), _fmt(current.local), _fmt(current.contribution)
-                label, style = f'label="{g} × {d} = {c}"', bold
+                style = bold
             elif reached_edges is not None and (node, slot) not in reached_edges:
                 style = grey
-            lines.append(f"\tv{j} -> v{i}op{_attrs(label, style)}\n")
+            port = f":i{slot}:{_ENTRY[rankdir]}" if local_grads else ""
+            lines.append(f"\tv{j} -> {head}{port}{_attrs(f'id=e{i}_{slot}', style)}\n")
         if missing:
             lines.append(f'\tv{i}cut [label="… {missing} more" shape=plaintext]\n')
             lines.append(f"\tv{i}cut -> v{i}op [style=dashed]\n")
     return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
 
 
+# The side of an op's table where its input edges come in, for each direction of flow.
+_ENTRY = {"LR": "w", "TB": "n", "RL": "e", "BT": "s"}
+
+
 def _attrs(*parts: str) -> str:
     """A DOT attribute list `` [a=1 b=2]`` from the non-empty ``parts`` ('' if none)."""
     text = " ".join(filter(None, parts))
     return f" [{text}]" if text else ""
+
+
+def _input_order(node: Value) -> list[int]:
+    """The slots of ``node``'s inputs in the order to draw them: as given, except that a
+    neuron (parents b, w_1..w_n, x_1..x_n) lists b, then each w_i beside its x_i."""
+    count = len(node._prev)
+    if node._op in _NEURON_OPS and count % 2 == 1:
+        n = count // 2
+        return [0, *(slot for i in range(1, n + 1) for slot in (i, i + n))]
+    return list(range(count))
+
+
+_NEURON_OPS = (ops.affine.name, ops.relu_affine.name)
+
+
+def _op_table(node: Value, labels: list[str], order: list[int], rankdir: str) -> str:
+    """An op node as an HTML-like table: the op's name, and one cell per input, on the
+    side its edge comes in, holding the local derivative for that edge (port ``i<slot>``)."""
+    text = "<BR/>".join(html.escape(line) for line in node._op.split("\n"))
+    name = f'<TD BGCOLOR="#f2f2f2">{text}</TD>'
+    ports = [
+        f'<TD PORT="i{slot}"><FONT POINT-SIZE="11">{labels[slot]}</FONT></TD>' for slot in order
+    ]
+    if rankdir in ("LR", "RL"):
+        span = name.replace("<TD", f'<TD ROWSPAN="{len(ports)}"', 1)
+        first = ports[0] + span if rankdir == "LR" else span + ports[0]
+        rows = [first, *ports[1:]]
+    else:
+        span = name.replace("<TD", f'<TD COLSPAN="{len(ports)}"', 1)
+        rows = ["".join(ports), span] if rankdir == "TB" else [span, "".join(ports)]
+    table = "".join(f"<TR>{row}</TR>" for row in rows)
+    return (
+        'shape=plain label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" '
+        f'CELLPADDING="3">{table}</TABLE>>'
+    )
+
+
+def _step_caption(steps: list[Step], upto: int) -> list[str]:
+    """The caption of the frame after ``upto`` steps: which step, and its arithmetic."""
+    if not upto:
+        return [f"before the backward pass ({len(steps)} steps): the root's gradient is 1", ""]
+    s = steps[upto - 1]
+    return [
+        f"after step {upto} of {len(steps)} of the backward pass",
+        f"{_fmt(s.grad)} × {_fmt(s.local)} = {_fmt(s.contribution)}, "
+        f"into the gradient of {_name(s.to)}: {_fmt(s.before)} → {_fmt(s.after)}",
+    ]
+
+
+def _name(node: Value) -> str:
+    return str(node.label) if node.label else f"the Value of data {_fmt(node.data)}"
+
+
+def _step_caption_width(steps: list[Step], captions: list[str]) -> float:
+    """Points wide enough for the caption of every frame of ``steps``."""
+    frames = [_step_caption(steps, k) for k in range(len(steps) + 1)]
+    return max(_text_width(line) for lines in [*frames, captions] for line in lines)
+
+
+def _fixed_caption(lines: list[str], width: float) -> str:
+    """A graph label of the same size in every frame: a fixed-size table cell."""
+    text = "<BR/>".join(html.escape(line) for line in lines)
+    height = 21 * len(lines) + 8
+    return (
+        f'<<TABLE BORDER="0"><TR><TD FIXEDSIZE="TRUE" WIDTH="{width + 8:.0f}" '
+        f'HEIGHT="{height}">{text}</TD></TR></TABLE>>'
+    )
+
+
+def _text_width(text: str) -> float:
+    """A generous estimate of ``text``'s width in points at 14 pt (dot's default font)."""
+    narrow, wide = " .,:;il|!'()[]\xa0", "MWmw@%"
+    return sum(
+        6.0 if c in narrow else 14.0 if c in wide or c.isupper() or ord(c) > 0x2000 else 9.0
+        for c in text
+    )
+
+
+def _widest_records(
+    index: dict[Value, int], root: Value, steps: list[Step], rankdir: str
+) -> dict[Value, float]:
+    """Each record's width in inches, the widest it gets in any frame of ``steps``, so
+    that every frame has the same layout: ``width`` is a minimum for dot."""
+    grads: dict[Value, list[Any]] = {v: [0.0] for v in index}
+    grads[root].append(1.0)
+    for s in steps:
+        if s.to in grads:
+            grads[s.to].append(s.after)
+    widths = {}
+    for node, seen in grads.items():
+        fields = [max(map(_text_width, str(node.label).splitlines()))] if node.label else []
+        fields.append(_text_width(f"data {_fmt(node.data)}"))
+        fields.append(max(_text_width(f"grad {_fmt(g)}") for g in seen))
+        padded = [w + 16 for w in fields]
+        widths[node] = (sum(padded) if rankdir in ("LR", "RL") else max(padded)) / 72
+    return widths
 
 
 def _edge_labels(node: Value) -> list[str]:
@@ -368,3 +492,175 @@ def step_through(root: Value, **draw_options: Any) -> None:
 
     slider = ipywidgets.IntSlider(value=0, min=0, max=len(steps), description="step")
     display(ipywidgets.interactive(show, k=slider))  # type: ignore[no-untyped-call]
+
+
+# ---------------------------------------------------------------------------
+# The explorer: one self-contained HTML page that steps through both passes
+# ---------------------------------------------------------------------------
+
+
+class Explorer:
+    """The backprop explorer of one graph: shows inline in Jupyter (``_repr_html_``) and
+    saves as one self-contained HTML file (``save``); ``html`` is that file's text.
+
+    The picture is drawn once by ``dot``; a small inline script steps through the
+    backward pass (the steps of `trace_backward`) and the forward pass (the Values in
+    topological order) on it, so every step shows the same layout.
+    """
+
+    def __init__(self, fragment: str, title: str) -> None:
+        self.fragment = fragment
+        self.title = title
+
+    @property
+    def html(self) -> str:
+        """The whole page: no external URL, no request, nothing but this text."""
+        return (
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(self.title)}</title>\n</head>\n<body>\n"
+            f"{self.fragment}\n</body>\n</html>\n"
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> str:
+        """Write the page to ``path`` (UTF-8) and return the path written."""
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(self.html)
+        return os.fspath(path)
+
+    def _repr_html_(self) -> str:
+        return self.fragment
+
+    def __repr__(self) -> str:
+        return f"<Explorer: {self.title}; .save('backprop.html') writes it as a page>"
+
+
+def explore(root: Value, **draw_options: Any) -> Explorer:
+    """An interactive page that steps through the backward pass of ``root``, edge by edge.
+
+    Each step k shows the edge of ``trace_backward(root)[k-1]`` with ``upstream
+    gradient × local derivative = contribution`` and the input's accumulator going from
+    ``before`` to ``after``; at a Value that feeds several ops, the running sum of its
+    contributions (the fork rule). A forward view shows the Values appearing in
+    topological order. Buttons, arrow keys, Home/End and ``p`` (play) step; hovering or
+    focusing a Value shows its data and gradient to full precision. The picture fits the
+    width unless that would shrink it below half its size; then it starts at actual size
+    (``z`` toggles) and scrolls so each step's edge and Value are in view.
+
+    ``draw_options`` are those of `draw_dot` (``rankdir``, ``local_grads`` (default
+    True here), ``max_nodes``, ``depth``). Needs Graphviz's ``dot``, like a picture.
+    """
+    _check_root(root, "explore")
+    for option in ("show_grad", "upto"):
+        if option in draw_options:
+            raise TypeError(f"explore: {option} is not an option here: every step shows grads")
+    options: dict[str, Any] = {"local_grads": True, **draw_options}
+    draw_dot(root, **options)  # bad options fail here with draw_dot's messages
+    steps = trace_backward(root)
+    index = _walk(root, options.get("depth"))
+    drawing = _draw(
+        root,
+        options.get("rankdir", "LR"),
+        True,
+        options["local_grads"],
+        options.get("max_nodes", 500),
+        options.get("depth"),
+        None,
+        0,
+        room=steps,
+    )
+    svg = cast(bytes, drawing.pipe(format="svg")).decode("utf-8")
+    svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+    page_data = _explorer_data(root, index, steps)
+    text = json.dumps(page_data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("</", "<\\/")
+    root_id = "mg-explore-" + hashlib.sha1((svg + text).encode()).hexdigest()[:12]
+    assets = resources.files("micrograd") / "assets"
+    style = (assets / "explore.css").read_text(encoding="utf-8")
+    script = (assets / "explore.js").read_text(encoding="utf-8").replace("__ROOT_ID__", root_id)
+    buttons = "".join(
+        f'<button type="button" data-act="{act}" title="{hint}">{face}</button>'
+        for act, face, hint in (
+            ("first", "« first", "first step (Home)"),
+            ("prev", "◀ prev", "previous step (←)"),
+            ("play", "play ▶", "play / pause (p)"),
+            ("next", "next ▶", "next step (→)"),
+            ("last", "last »", "last step (End)"),
+        )
+    )
+    fragment = (
+        f'<div class="mg-explore" id="{root_id}" tabindex="0" role="group" '
+        f'aria-label="backprop explorer: arrow keys step, Home and End jump, p plays">\n'
+        f"<style>\n{style}</style>\n"
+        '<div class="mg-bar"><button type="button" data-mode="backward" aria-pressed="true">'
+        'backward pass</button><button type="button" data-mode="forward" '
+        f'aria-pressed="false">forward pass</button><span class="mg-gap"></span>{buttons}'
+        '<span class="mg-counter" aria-live="polite"></span><span class="mg-gap"></span>'
+        '<button type="button" data-act="zoom" aria-pressed="false" title="fit the width '
+        '/ actual size (z)">actual size</button></div>\n'
+        '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-info"></div>\n'
+        f'<div class="mg-graph">{svg}</div>\n'
+        f'<script type="application/json" class="mg-data">{text}</script>\n'
+        f"<script>\n{script}</script>\n</div>"
+    )
+    title = f"backprop of {_name(root)}: {len(steps)} steps"
+    return Explorer(fragment, title)
+
+
+def _number(x: Any) -> list[str]:
+    """A number as the page shows it: [as in the pictures, to full precision]."""
+    x = real(x)
+    exact = (
+        repr(x)
+        if math.isfinite(x)
+        else {"inf": "Infinity", "-inf": "-Infinity"}.get(repr(x), "NaN")
+    )
+    return [_fmt(x), exact]
+
+
+def _explorer_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[str, Any]:
+    """What the page's script reads: the Values, the backward steps, the forward order."""
+
+    def ref(v: Value) -> str | None:
+        return f"v{index[v]}" if v in index else None
+
+    values = {
+        f"v{i}": {"label": str(v.label), "data": _number(v.data), "op": v._op if v._prev else ""}
+        for v, i in index.items()
+    }
+    backward = []
+    for s in steps:
+        if s.node not in index or s.to not in index:
+            continue
+        i = index[s.node]
+        backward.append(
+            {
+                "node": f"v{i}",
+                "to": ref(s.to),
+                "edge": f"e{i}_{s.slot}",
+                **{
+                    name: _number(getattr(s, name))
+                    for name in ("grad", "local", "contribution", "before", "after")
+                },
+            }
+        )
+    forward = []
+    for v in reversed(topological_order(root)):
+        if v not in index:
+            continue
+        i = index[v]
+        forward.append(
+            {
+                "value": f"v{i}",
+                "inputs": [ref(p) for p in v._prev],
+                "edges": [f"e{i}_{slot}" for slot, p in enumerate(v._prev) if p in index],
+            }
+        )
+    return {
+        "root": ref(root),
+        "seed": _number(1.0),
+        "zero": _number(0.0),
+        "values": values,
+        "backward": backward,
+        "forward": forward,
+    }

@@ -33,7 +33,7 @@ import math
 from IPython.display import Markdown, display
 
 from micrograd import Value
-from micrograd.viz import draw_dot, step_through, trace_backward
+from micrograd.viz import draw_dot, explore, trace_backward
 
 # %% [markdown]
 # We use $f(x, y) = \dfrac{x + \sigma(y)}{x^2 + y}$ at $(3, -4)$ again, built from the
@@ -172,9 +172,10 @@ assert abs((path_b + path_c) - x.grad) < 1e-15
 # %% [markdown]
 # ## Frames of the backward pass
 #
-# `draw_dot(f, upto=k)` draws the graph after the first `k` steps: the step just
-# taken is red and labelled `upstream × local = contribution`, and the part of the
-# graph the pass has not reached yet is grey.
+# `draw_dot(f, upto=k)` draws the graph after the first `k` steps, every frame with the
+# same layout: the step just taken is red, the caption says `upstream × local =
+# contribution` and how the input's gradient changes, and the part of the graph the
+# pass has not reached yet is grey.
 
 # %%
 draw_dot(f, upto=0)
@@ -189,11 +190,14 @@ draw_dot(f, upto=7)
 draw_dot(f, upto=len(steps))
 
 # %% [markdown]
-# ## A slider
+# ## Stepping through it
 #
-# In a running notebook, `step_through(f)` shows a slider over all the steps (it needs
-# `ipywidgets`). On a static page such as GitHub the slider cannot run, so only a
-# placeholder appears below; the frames above show what it draws.
+# `explore(f)` shows the whole backward pass to step through with buttons or the arrow
+# keys: each step's edge, `upstream × local = contribution`, the input's gradient
+# before and after, and at a fork the running sum of its contributions. It needs no
+# kernel: `explore(f).save("backprop.html")` writes it as one page that any browser
+# opens. (On a page that does not run scripts, such as GitHub's notebook preview, it
+# shows the graph as it is before the first step.)
 
 # %%
-step_through(f)
+explore(f)

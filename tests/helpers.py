@@ -1,7 +1,8 @@
 """What several test modules share: optional dependencies, reference functions, closeness.
 
-Tests that need PyTorch or Graphviz's ``dot`` carry ``@needs_torch`` / ``@needs_dot`` and
-skip, one by one, when it is missing; every other test in the module still runs.
+Tests that need PyTorch, Graphviz's ``dot`` or a headless Chromium carry ``@needs_torch`` /
+``@needs_dot`` / ``@needs_chromium`` and skip, one by one, when it is missing; every other
+test in the module still runs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,16 @@ except ImportError:
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot is not installed"
+)
+
+CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")
+try:
+    import selenium
+except ImportError:
+    selenium = None
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None or selenium is None or shutil.which("dot") is None,
+    reason="the browser tests need chromium, chromedriver, selenium and Graphviz's dot",
 )
 
 

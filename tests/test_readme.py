@@ -3,12 +3,15 @@
 import code
 import contextlib
 import io
+import os
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from helpers import needs_dot
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+PICTURE = README.parent / "docs" / "graph.svg"
 
 
 def python_blocks() -> list[str]:
@@ -76,4 +79,22 @@ def test_readme_drawing_example_writes_the_graph(tmp_path, monkeypatch):
     blocks = python_blocks()
     assert any(draws(block) for block in blocks)
     run_blocks(blocks)
-    assert (tmp_path / "graph.svg").read_text().lstrip().startswith("<?xml")
+    drawn = (tmp_path / "graph.svg").read_text()
+    assert drawn.lstrip().startswith("<?xml")
+    assert "<svg" in (tmp_path / "backprop.html").read_text()
+    if os.environ.get("MICROGRAD_WRITE_README_PICTURE") == "1":
+        PICTURE.write_text(drawn)
+    # the README's picture is the one its code draws: the same boxes, ops and numbers
+    assert svg_texts(PICTURE.read_text()) == svg_texts(drawn), (
+        "docs/graph.svg is not what the README's code draws; redraw it with "
+        "MICROGRAD_WRITE_README_PICTURE=1 python -m pytest tests/test_readme.py"
+    )
+    # legible in an 880-px column: shown at most 1.6 times smaller than drawn (1 pt = 4/3 px),
+    # so that 14-pt text stays above 11 px
+    width_pt = float(ET.fromstring(PICTURE.read_text()).get("width").removesuffix("pt"))
+    assert width_pt * 4 / 3 <= 880 * 1.6
+
+
+def svg_texts(svg: str) -> list[str]:
+    """Every text of a picture, in order."""
+    return [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value, linear, primitive
-from micrograd.viz import HIGHLIGHT, MUTED, draw_dot, step_through, trace_backward
+from micrograd.viz import (
+    HIGHLIGHT,
+    MUTED,
+    GraphvizNotFoundError,
+    draw_dot,
+    explore,
+    step_through,
+    trace_backward,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -59,12 +68,17 @@ def texts(g: ET.Element) -> list[str]:
 
 
 def value_nodes(svg: ET.Element) -> list[ET.Element]:
-    """Record nodes (Values): drawn as a polygon."""
-    return [g for g in groups(svg, "node") if g.find("svg:polygon", NS) is not None]
+    """Record nodes (Values): drawn as a polygon, not an op's ellipse or table."""
+    return [g for g in groups(svg, "node") if re.fullmatch(r"v\d+", g.get("id", ""))]
 
 
 def op_nodes(svg: ET.Element) -> list[ET.Element]:
-    return [g for g in groups(svg, "node") if g.find("svg:ellipse", NS) is not None]
+    return [g for g in groups(svg, "node") if re.fullmatch(r"v\d+op", g.get("id", ""))]
+
+
+def op_name(op: ET.Element) -> list[str]:
+    """The op's name in an ellipse; in a table (local_grads) the cell in the grey cell."""
+    return texts(op) if op.find("svg:ellipse", NS) is not None else texts(op)[1:2]
 
 
 def node_by_label(svg: ET.Element, label: str) -> ET.Element:
@@ -72,9 +86,43 @@ def node_by_label(svg: ET.Element, label: str) -> ET.Element:
     return node
 
 
+def caption(svg: ET.Element) -> list[str]:
+    """The lines of the graph's own label (a table cell's texts, or plain texts)."""
+    (graph,) = groups(svg, "graph")
+    return [t.text for t in graph.iter(f"{{{SVG_NS}}}text") if not in_node_or_edge(graph, t)]
+
+
+def in_node_or_edge(graph: ET.Element, text: ET.Element) -> bool:
+    return any(text in list(g.iter()) for g in graph if g.get("class") in ("node", "edge"))
+
+
 def edge_ends(edge: ET.Element) -> tuple[str, str]:
+    """The node names at the two ends of an edge (without the ports)."""
     tail, head = title(edge).split("->")
-    return tail, head
+    return tail.split(":")[0], head.split(":")[0]
+
+
+def points(text: str) -> list[tuple[float, float]]:
+    return [tuple(map(float, p.split(","))) for p in text.split()]
+
+
+def number_at_arrow(svg: ET.Element, edge: ET.Element) -> str:
+    """The text of the op's cell that the edge's arrowhead touches (left to right drawing):
+    the number whose cell's vertical extent contains the arrow's tip."""
+    tip = max(points(edge.find("svg:polygon", NS).get("points")))  # rightmost: the tip
+    (op,) = [g for g in op_nodes(svg) if title(g) == edge_ends(edge)[1]]
+    boxes = [list(zip(*points(c.get("points")))) for c in op.findall("svg:polygon", NS)]
+    hits = []
+    for label in op.findall("svg:text", NS):
+        x, y = float(label.get("x")), float(label.get("y"))
+        xs, ys = min(
+            (b for b in boxes if min(b[0]) <= x <= max(b[0]) and min(b[1]) <= y <= max(b[1])),
+            key=lambda b: (max(b[0]) - min(b[0])) * (max(b[1]) - min(b[1])),
+        )
+        if min(ys) <= tip[1] <= max(ys) and abs(min(xs) - tip[0]) < 2:
+            hits.append(label.text.replace("&#45;", "-"))
+    (hit,) = hits
+    return hit
 
 
 def edges_into_op_of(svg: ET.Element, node: ET.Element) -> list[ET.Element]:
@@ -122,6 +170,7 @@ def test_lecture_graph_records_ops_and_edges():
     svg = render(draw_dot(g["L"]))
     assert len(value_nodes(svg)) == 7
     assert sorted(texts(op)[0] for op in op_nodes(svg)) == ["*", "*", "+"]
+    assert sorted(op_name(op)[0] for op in op_nodes(svg)) == ["*", "*", "+"]
     # every op: one edge out and two in
     assert len(groups(svg, "edge")) == 9
     for name, data in LECTURE_DATA.items():
@@ -181,7 +230,7 @@ def test_local_grads_on_edges_are_the_local_derivatives():
         for e in edges_into_op_of(svg, node_by_label(svg, out)):
             tail = edge_ends(e)[0]
             (source,) = [n for n in value_nodes(svg) if title(n) == tail]
-            labels[texts(source)[0]] = texts(e)[0]
+            labels[texts(source)[0]] = number_at_arrow(svg, e)
         return labels
 
     # d(xy)/dx = y, d(xy)/dy = x
@@ -195,20 +244,23 @@ def test_local_grads_on_edges_are_the_local_derivatives():
     }
     caption = svg.find("svg:g/svg:text", NS)
     assert "local derivative" in caption.text
+    assert sorted(op_name(op)[0] for op in op_nodes(svg)) == sorted(["/", "tanh", "*"])
 
 
 def test_local_grads_of_a_repeated_parent_and_of_linear():
     a = Value(5.0, "a")
     diff = a - a
-    src = draw_dot(diff, local_grads=True).source
+    diff.label = "diff"
+    svg = render(draw_dot(diff, local_grads=True))
     # d(u - v)/du = 1 and d(u - v)/dv = -1, one edge each
-    assert src.count('label="1.0000"') == 1
-    assert src.count('label="-1.0000"') == 1
+    into = edges_into_op_of(svg, node_by_label(svg, "diff"))
+    assert sorted(number_at_arrow(svg, e) for e in into) == ["-1.0000", "1.0000"]
     w1, w2, x1, x2 = Value(2.0, "w1"), Value(3.0, "w2"), Value(5.0, "x1"), Value(7.0, "x2")
     n = linear([w1, w2], [x1, x2], Value(1.0, "b"))
     n.label = "n"
     svg = render(draw_dot(n, local_grads=True))
-    by_tail = {edge_ends(e)[0]: texts(e)[0] for e in edges_into_op_of(svg, node_by_label(svg, "n"))}
+    into = edges_into_op_of(svg, node_by_label(svg, "n"))
+    by_tail = {edge_ends(e)[0]: number_at_arrow(svg, e) for e in into}
     # d(w.x + b)/dw_i = x_i, d/dx_i = w_i, d/db = 1
     expected = {"w1": "5.0000", "w2": "7.0000", "x1": "2.0000", "x2": "3.0000", "b": "1.0000"}
     assert {k: by_tail[title(node_by_label(svg, k))] for k in expected} == expected
@@ -219,8 +271,12 @@ def test_local_grad_that_is_undefined_is_labelled_so():
     out = Value(-2.0) ** Value(2.0)
     with pytest.raises(ValueError):
         out.backward()
-    src = draw_dot(out, local_grads=True).source
-    assert src.count('label="undefined"') == 2
+    svg = render(draw_dot(out, local_grads=True))
+    (op,) = op_nodes(svg)
+    assert [number_at_arrow(svg, e) for e in edges_into_op_of(svg, value_nodes(svg)[0])] == [
+        "undefined"
+    ] * 2
+    assert "undefined" in texts(op)
 
 
 def test_gradients_that_are_values_are_drawn_by_their_data():
@@ -398,7 +454,12 @@ def test_draw_upto_k_highlights_the_step_and_greys_what_is_not_reached():
     into = [e for e in hot if edge_ends(e)[1] != title(node_by_label(svg, "L"))]
     (edge,) = into
     assert edge_ends(edge)[0] == title(node_by_label(svg, "f"))
-    assert texts(edge) == ["1.0000 × 4.0000 = 4.0000"]  # dL/dL * dL/df
+    assert not texts(edge)  # the arithmetic is in the caption, which every frame reserves
+    # dL/dL * dL/df, into f's accumulator
+    assert caption(svg) == [
+        "after step 2 of 6 of the backward pass",
+        "1.0000 × 4.0000 = 4.0000, into the gradient of f: 0.0000 → 4.0000",
+    ]
     assert {texts(n)[0] for n in value_nodes(svg) if stroke(n) == HIGHLIGHT} == {"L", "f"}
     grey = {texts(n)[0] for n in value_nodes(svg) if stroke(n) == MUTED}
     assert grey == {"e", "c", "a", "b"}
@@ -417,9 +478,12 @@ def test_draw_upto_k_highlights_the_step_and_greys_what_is_not_reached():
     for name, grad in LECTURE_GRADS.items():
         assert texts(node_by_label(svg, name))[2] == f"grad {grad:.4f}"
     assert not [n for n in groups(svg, "node") if stroke(n) == MUTED]
-    (edge,) = [e for e in groups(svg, "edge") if stroke(e) == HIGHLIGHT and texts(e)]
+    (edge,) = [
+        e for e in groups(svg, "edge") if stroke(e) == HIGHLIGHT and e.get("id", "").endswith("_1")
+    ]
     assert edge_ends(edge)[0] == title(node_by_label(svg, "b"))
-    assert texts(edge) == ["-2.0000 × 2.0000 = -4.0000"]  # dL/de * a
+    # dL/de * a, and b's accumulator from 0
+    assert caption(svg)[1] == "-2.0000 × 2.0000 = -4.0000, into the gradient of b: 0.0000 → -4.0000"
 
 
 def test_draw_upto_zero_shows_only_the_seed():
@@ -600,3 +664,140 @@ def test_missing_dot_gives_a_hint_not_a_traceback(tmp_path):
             assert install in message
     assert sum(ln.startswith(("PIPE:", "RENDER:")) for ln in lines) == 2
     assert os.listdir(tmp_path) == ["out"]  # render wrote the source, drew nothing
+
+
+# ---------------------------------------------------------------------------
+# Frames that stay put, and inputs in a readable order
+# ---------------------------------------------------------------------------
+
+
+def lecture_neuron() -> dict[str, Value]:
+    """o = tanh(x1 w1 + x2 w2 + b) at x1=2, x2=0, w1=-3, w2=1, b=6.8813735870195432."""
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
+
+
+def layout(svg: ET.Element) -> tuple:
+    """The picture's size and every node's outline, by node name."""
+    shapes = {
+        title(g): [p.get("points") for p in g.findall("svg:polygon", NS)]
+        + [
+            (e.get("cx"), e.get("cy"), e.get("rx"), e.get("ry"))
+            for e in g.findall("svg:ellipse", NS)
+        ]
+        for g in groups(svg, "node")
+    }
+    return svg.get("width"), svg.get("height"), shapes
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "TB"])
+@pytest.mark.parametrize("local_grads", [False, True])
+def test_every_frame_of_the_backward_pass_has_the_same_layout(rankdir, local_grads):
+    for root in (lecture_neuron()["o"], lecture_graph()["L"]):
+        count = len(trace_backward(root))
+        frames = [
+            layout(render(draw_dot(root, rankdir, local_grads=local_grads, upto=k)))
+            for k in range(count + 1)
+        ]
+        assert len(frames[0][2]) > 7
+        for k, frame in enumerate(frames):
+            assert frame == frames[0], f"frame {k} differs from frame 0"
+
+
+def centre_y(g: ET.Element) -> float:
+    ys = [y for _, y in points(g.find("svg:polygon", NS).get("points"))]
+    return (min(ys) + max(ys)) / 2
+
+
+def test_a_neuron_lists_b_then_each_weight_beside_its_input():
+    from micrograd.nn import Neuron
+
+    neuron = Neuron(3, activation="tanh")
+    for i, (w, data) in enumerate(zip(neuron.w, (0.5, -1.5, 2.0))):
+        w.data, w.label = data, f"w{i}"
+    neuron.b.data, neuron.b.label = 0.25, "b"
+    xs = [Value(x, f"x{i}") for i, x in enumerate((1.0, -2.0, 0.5))]
+    out = neuron(xs)
+    z = out._prev[0]  # the affine node below the activation
+    z.label = "z"
+    svg = render(draw_dot(out, local_grads=True))
+    into = edges_into_op_of(svg, node_by_label(svg, "z"))
+    label_of = {title(n): texts(n)[0] for n in value_nodes(svg)}
+    tails = {label_of[edge_ends(e)[0]]: e for e in into}
+    # top to bottom on the page (the y axis of dot's SVG points up: larger y is lower)
+    order = sorted(tails, key=lambda name: centre_y(node_by_label(svg, name)))
+    assert order == ["b", "w0", "x0", "w1", "x1", "w2", "x2"]
+    # d(w.x + b)/db = 1, d/dw_i = x_i, d/dx_i = w_i, each at its own edge's arrow
+    expected = dict(b=1.0, w0=1.0, w1=-2.0, w2=0.5, x0=0.5, x1=-1.5, x2=2.0)
+    assert {k: number_at_arrow(svg, e) for k, e in tails.items()} == {
+        k: f"{v:.4f}" for k, v in expected.items()
+    }
+
+
+def test_lecture_neuron_numbers_sit_on_their_own_edges():
+    g = lecture_neuron()
+    svg = render(draw_dot(g["o"], local_grads=True))
+    label_of = {title(n): texts(n)[0] for n in value_nodes(svg)}
+
+    def numbers(out: str) -> dict[str, str]:
+        into = edges_into_op_of(svg, node_by_label(svg, out))
+        return {label_of[edge_ends(e)[0]]: number_at_arrow(svg, e) for e in into}
+
+    # d(x w)/dx = w, d(x w)/dw = x: x2's edge carries w2 = 1, w2's edge carries x2 = 0
+    assert numbers("x2*w2") == {"x2": "1.0000", "w2": "0.0000"}
+    assert numbers("x1*w1") == {"x1": "-3.0000", "w1": "2.0000"}
+    # d tanh(n)/dn = 1 - tanh(n)^2 = 1/2 at n = atanh(1/sqrt 2) (b was chosen for that)
+    assert numbers("o") == {"n": f"{1 - math.tanh(0.8813735870195432) ** 2:.4f}"}
+    assert numbers("o") == {"n": "0.5000"}
+
+
+# ---------------------------------------------------------------------------
+# The explorer page (its behaviour in a browser: tests/test_explore_browser.py)
+# ---------------------------------------------------------------------------
+
+
+def test_explore_without_dot_gives_the_same_install_hint(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no dot on the path
+    with pytest.raises(GraphvizNotFoundError) as error:
+        explore(lecture_graph()["L"])
+    for install in ("apt install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert install in str(error.value)
+    with pytest.raises(GraphvizNotFoundError) as drawing_error:
+        draw_dot(lecture_graph()["L"]).pipe(format="svg")
+    assert str(error.value).split(" (")[0] == str(drawing_error.value).split(" (")[0]
+
+
+def test_explore_checks_its_arguments():
+    with pytest.raises(TypeError, match="root must be a Value"):
+        explore(3.0)
+    with pytest.raises(TypeError, match="upto"):
+        explore(Value(1.0), upto=2)
+    with pytest.raises(ValueError, match="rankdir"):
+        explore(Value(1.0) * 2, rankdir="up")
+
+
+URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z]+:)?//|https?://|url\(""", re.I)
+
+
+def test_explore_page_is_one_file_with_no_external_reference(tmp_path):
+    require_dot()
+    page = explore(lecture_neuron()["o"])
+    path = page.save(tmp_path / "backprop.html")
+    text = Path(path).read_text(encoding="utf-8")
+    assert text == page.html and page._repr_html_() in text
+    namespaces = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
+    stripped = text
+    for namespace in namespaces:
+        stripped = stripped.replace(f'"{namespace}"', '""')
+    assert not URL.findall(stripped)
+    assert "<svg" in text and text.count("<script") == 2 and "<style>" in text
