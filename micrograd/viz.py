@@ -132,6 +132,11 @@ def _record_text(text: str) -> str:
     return _RECORD.sub(_escape, text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def _html_text(text: str) -> str:
+    """``text`` for an HTML-like DOT label, one line per line of ``text``."""
+    return "<BR/>".join(html.escape(line) for line in _drawable(text).split("\n"))
+
+
 def _fmt(x: Any) -> str:
     """'%.4f' as in the lecture; '%.4e' for magnitudes from 1e6 up and below 1e-4."""
     x = real(x)
@@ -372,8 +377,7 @@ _NEURON_OPS = (ops.affine.name, ops.relu_affine.name)
 def _op_table(node: Value, labels: list[str], order: list[int], rankdir: str) -> str:
     """An op node as an HTML-like table: the op's name, and one cell per input, on the
     side its edge comes in, holding the local derivative for that edge (port ``i<slot>``)."""
-    text = "<BR/>".join(html.escape(line) for line in node._op.split("\n"))
-    name = f'<TD BGCOLOR="#f2f2f2">{text}</TD>'
+    name = f'<TD BGCOLOR="#f2f2f2">{_html_text(node._op)}</TD>'
     ports = [
         f'<TD PORT="i{slot}"><FONT POINT-SIZE="11">{labels[slot]}</FONT></TD>' for slot in order
     ]
@@ -415,7 +419,7 @@ def _step_caption_width(steps: list[Step], captions: list[str]) -> float:
 
 def _fixed_caption(lines: list[str], width: float) -> str:
     """A graph label of the same size in every frame: a fixed-size table cell."""
-    text = "<BR/>".join(html.escape(line) for line in lines)
+    text = _html_text("\n".join(lines))
     height = 21 * len(lines) + 8
     return (
         f'<<TABLE BORDER="0"><TR><TD FIXEDSIZE="TRUE" WIDTH="{width + 8:.0f}" '

@@ -456,9 +456,20 @@ def test_backprop_on_a_constant_only_graph_is_a_dict():
     assert backprop(y)[y] == 1.0
 
 
-def test_a_label_with_nul_is_refused_when_drawn():
+@pytest.mark.parametrize("options", [{}, {"local_grads": True}, {"show_grad": True, "upto": 1}])
+def test_a_label_with_nul_is_refused_when_drawn(options):
     from micrograd.viz import draw_dot
 
     y = Value(1.0, label="a\0b") * 2.0
     with pytest.raises(ValueError, match="NUL"):
-        draw_dot(y).source  # noqa: B018
+        draw_dot(y, **options).source  # noqa: B018
+
+
+@pytest.mark.parametrize("options", [{}, {"local_grads": True}])
+def test_an_op_name_with_nul_is_refused_when_drawn(options):
+    from micrograd.viz import draw_dot
+
+    a = Value(1.0)
+    y = Value(2.0, (a,), "n\0p")
+    with pytest.raises(ValueError, match="NUL"):
+        draw_dot(y, **options).source  # noqa: B018
