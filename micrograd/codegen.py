@@ -30,14 +30,16 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
+import gc
 import keyword
 import math
 import operator
 import re
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
 from types import CodeType, TracebackType
 from typing import Any
@@ -191,22 +193,30 @@ class _Line:
     forward: list[str]
     edges: list[tuple[Value, str]]  # (parent, d node / d parent as text)
     inner: tuple[str, str, str] | None = None  # (sum's name, its delta, outer partial)
+    finite: bool = False  # every local derivative is finite where the values are
 
 
-_NO_CONSTANTS = [(None,) * n for n in range(8)]
+_ARITHMETIC = re.compile(r"[\w.\s()+*-]*")  # names, numbers, + - * and parentheses
+_CALL = re.compile(r"\w\s*\(")
+
+
+def _finite(text: str) -> bool:
+    """Whether ``text`` is finite wherever its names are: +, - and * of names and numbers
+    (no division, power or function)."""
+    return "**" not in text and not _CALL.search(text) and bool(_ARITHMETIC.fullmatch(text))
 
 
 class _Writer:
     """Writes the forward and backward text of every node of a graph."""
 
-    def __init__(
-        self, names: dict[Value, str], wants: Callable[[Value], bool], wrap: bool = True
-    ) -> None:
+    def __init__(self, names: dict[Value, str], wants: Container[Value], wrap: bool = True) -> None:
         self.names = names
-        self.wants = wants
+        self.wants = wants  # the nodes that take gradient
         self.wrap = wrap  # long sums over several lines (readable) or one
         self.scope_names: set[str] = set()
         self.functions: dict[str, Any] = {}  # ops without a formula: their own functions
+        self._prepared: dict[tuple[int, Any], tuple[str, list[str], bool]] = {}
+        self._formulas: list[Formula] = []
 
     def node(self, node: Value, out: str) -> _Line:
         op = node._rule
@@ -219,7 +229,6 @@ class _Writer:
         if formula.groups:
             return self._sum(formula, parents, out)
         atoms = [get(p) for p in parents]
-        names = (*formula.inputs, *formula.params, "out")
         if formula.bound or None in atoms:
             constants = (
                 *(None if a is not None else _literal(p.data) for a, p in zip(atoms, parents)),
@@ -227,16 +236,32 @@ class _Writer:
                 None,
             )
         else:
-            constants = _NO_CONSTANTS[len(names)]
+            constants = None
+        key = (id(formula), constants)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepare(formula, constants)
+            self._prepared[key] = prepared
+        forward, partials, finite = prepared
         values = dict(zip(formula.inputs, atoms), out=out)
+        wants = self.wants
+        edges = [(p, t.format_map(values)) for p, t in zip(parents, partials) if p in wants]
+        return _Line([f"{out} = {forward.format_map(values)}"], edges, finite=finite)
+
+    def _prepare(
+        self, formula: Formula, constants: tuple[str | None, ...] | None
+    ) -> tuple[str, list[str], bool]:
+        """A formula's forward and partials as format strings in the names of its inputs
+        and ``out``, constants pasted in; and whether every partial is `_finite`."""
+        self._formulas.append(formula)  # keeps its id unique while cached
         self.scope_names |= _names_in((formula.forward, *formula.partials))
-        forward = _filled(formula.forward, names, constants).format_map(values)
-        edges = [
-            (p, _filled(t, names, constants).format_map(values))
-            for p, t in zip(parents, formula.partials)
-            if self.wants(p)
-        ]
-        return _Line([f"{out} = {forward}"], edges)
+        names = (*formula.inputs, *formula.params, "out")
+        if constants is None:
+            constants = (None,) * len(names)
+        forward = _filled(formula.forward, names, constants)
+        partials = [_filled(t, names, constants) for t in formula.partials]
+        finite = all(map(_finite, formula.partials)) and not {"inf", "nan", "(-inf)"} & {*constants}
+        return forward, partials, finite
 
     def _sum(self, formula: Formula, parents: tuple[Value, ...], out: str) -> _Line:
         k = len(formula.inputs)
@@ -268,16 +293,16 @@ class _Writer:
         terms += [_filled(term, formula.groups, c).format_map(d) for d, c in items]
         total = out if formula.outer is None else f"{out}_sum"
         lines = [f"{total} = {_sum_text(terms, self.wrap)}"]
-        edges = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k]) if self.wants(p)]
+        edges = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k]) if p in self.wants]
         for g, group in enumerate(groups):
             text = formula.partials[k + g]
             edges += [
                 (p, _filled(text, formula.groups, c).format_map(d))
                 for p, (d, c) in zip(group, items)
-                if self.wants(p)
+                if p in self.wants
             ]
         if formula.outer is None:
-            return _Line(lines, edges)
+            return _Line(lines, edges, finite=all(map(_finite, formula.partials)))
         outer = formula.outer
         self.scope_names |= _names_in((outer.forward, *outer.partials))
         names = {outer.inputs[0]: total, "out": out}
@@ -292,7 +317,7 @@ class _Writer:
         args = ", ".join(self.names.get(p) or _literal(p.data) for p in node._prev)
         edges = []
         for i, p in enumerate(node._prev):
-            if self.wants(p):
+            if p in self.wants:
                 if op.each is not None:
                     self.functions[f"{key}_d{i}"] = op.each[i]
                     edges.append((p, f"{key}_d{i}({out}, {args})"))
@@ -386,7 +411,7 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     for v in nodes:
         if v not in names:
             names[v] = f"v{next(counter)}"
-    writer = _Writer(names, lambda v: not is_constant(v))
+    writer = _Writer(names, {v for v in nodes if not is_constant(v)})
     body: list[str] = ["# forward pass"]
     lines = {}
     for node in interior:
@@ -518,12 +543,14 @@ class CompiledStep:
             return v
 
         traced = [_rebuild(a, leaf) for a in args]
-        out = self.fn(*traced)
-        if not isinstance(out, Value):
-            raise TypeError(
-                f"compile: the function must return a Value, got {type(out).__name__}: {out!r:.60}"
-            )
-        program = _program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
+        with _no_gc():  # a graph makes no cycles; collecting would only rescan it
+            out = self.fn(*traced)
+            if not isinstance(out, Value):
+                raise TypeError(
+                    f"compile: the function must return a Value, got {type(out).__name__}: "
+                    f"{out!r:.60}"
+                )
+            program = _program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
         if self.check:
             self._check(args, out, program)
         return program
@@ -559,6 +586,18 @@ class CompiledStep:
                     f"compile(check=True): the gradient of leaf {i} differs from eager mode: "
                     f"{a!r} != {b!r}"
                 )
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused (reference counting still frees)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _ignore(step: Step) -> None:
@@ -680,7 +719,7 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         names[v] = f"p{i}"
     for i, v in enumerate(backward):
         names[v] = f"v{i}"
-    writer = _Writer(names, lambda v: not is_constant(v) and id(v) not in input_ids, wrap=False)
+    writer = _Writer(names, {*params, *backward}, wrap=False)
     groups: list[_Group] = []
     lines: dict[Value, _Line] = {}
     get = names.get
@@ -691,10 +730,11 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         reads = [n for n in map(get, node._prev) if n is not None]
         sets = [out] if line.inner is None else [line.inner[0], out]
         groups.append(_Group(line.forward, node._op, reads, sets))
-    # The backward pass: every node except the root passes gradient only when its own
-    # is nonzero, as in `backprop` (a zero gradient passes nothing, even through an
-    # infinite local derivative); a parameter's accumulator starts at its `.grad` and
-    # an interior node's at 0.0 (`zeros`), unless first set outside such a test.
+    # The backward pass: a node passes gradient only when its own is nonzero, as in
+    # `backprop` (a zero gradient passes nothing, even through an infinite local
+    # derivative), unless its local derivatives are `_finite`; a parameter's accumulator
+    # starts at its `.grad` and an interior node's at 0.0 (`zeros`), unless first set
+    # outside such a test.
     defined = set(params)
     zeros: set[str] = set()
     for node in backward:
@@ -707,6 +747,8 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         writes: dict[str, None] = {}
         if delta is not None:
             reads.append(delta)
+        # a zero gradient times a finite number is zero, which changes no sum: no test
+        tested = line.inner is not None or (delta is not None and not line.finite)
         statements = []
         for parent, partial in line.edges:
             target = f"delta_{names[parent]}"
@@ -715,7 +757,7 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
                 if target not in writes:  # else set earlier in this step
                     reads.append(target)
                 statements.append(f"{target} += {value}")
-            elif delta is None and line.inner is None:  # the root's step: not in a test
+            elif not tested:
                 statements.append(f"{target} = {value}")
             else:
                 zeros.add(target)
@@ -725,7 +767,7 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
             writes[target] = None
         edges = "; ".join(statements)
         if line.inner is None:
-            text = [edges if delta is None else f"if {delta}: {edges}"]
+            text = [f"if {delta}: {edges}" if tested else edges]
         else:
             total, inner_delta, partial = line.inner
             reads.append(total)
@@ -764,7 +806,7 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     return _Program(run, ops, source, filename, params)
 
 
-CHUNK_LINES = 2000  # statements per generated function (CPython compiles small ones faster)
+CHUNK_LINES = 20_000  # statements per generated function (each compiled as one unit)
 
 
 def _assemble(
