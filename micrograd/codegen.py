@@ -194,6 +194,7 @@ class _Line:
     edges: list[tuple[Value, str]]  # (parent, d node / d parent as text)
     inner: tuple[str, str, str] | None = None  # (sum's name, its delta, outer partial)
     finite: bool = False  # every local derivative is finite where the values are
+    needs: list[str] | None = None  # the names the derivatives use (None: any)
 
 
 _ARITHMETIC = re.compile(r"[\w.\s()+*-]*")  # names, numbers, + - * and parentheses
@@ -215,7 +216,7 @@ class _Writer:
         self.wrap = wrap  # long sums over several lines (readable) or one
         self.scope_names: set[str] = set()
         self.functions: dict[str, Any] = {}  # ops without a formula: their own functions
-        self._prepared: dict[tuple[int, Any], tuple[str, list[str], bool]] = {}
+        self._prepared: dict[tuple[int, Any], tuple[str, list[str], bool, tuple[str, ...]]] = {}
         self._formulas: list[Formula] = []
 
     def node(self, node: Value, out: str) -> _Line:
@@ -242,17 +243,19 @@ class _Writer:
         if prepared is None:
             prepared = self._prepare(formula, constants)
             self._prepared[key] = prepared
-        forward, partials, finite = prepared
+        forward, partials, finite, used = prepared
         values = dict(zip(formula.inputs, atoms), out=out)
         wants = self.wants
         edges = [(p, t.format_map(values)) for p, t in zip(parents, partials) if p in wants]
-        return _Line([f"{out} = {forward.format_map(values)}"], edges, finite=finite)
+        needs = [n for n in map(values.get, used) if n is not None]
+        return _Line([f"{out} = {forward.format_map(values)}"], edges, None, finite, needs)
 
     def _prepare(
         self, formula: Formula, constants: tuple[str | None, ...] | None
-    ) -> tuple[str, list[str], bool]:
+    ) -> tuple[str, list[str], bool, tuple[str, ...]]:
         """A formula's forward and partials as format strings in the names of its inputs
-        and ``out``, constants pasted in; and whether every partial is `_finite`."""
+        and ``out``, constants pasted in; whether every partial is `_finite`; the names
+        that the partials use."""
         self._formulas.append(formula)  # keeps its id unique while cached
         self.scope_names |= _names_in((formula.forward, *formula.partials))
         names = (*formula.inputs, *formula.params, "out")
@@ -261,7 +264,8 @@ class _Writer:
         forward = _filled(formula.forward, names, constants)
         partials = [_filled(t, names, constants) for t in formula.partials]
         finite = all(map(_finite, formula.partials)) and not {"inf", "nan", "(-inf)"} & {*constants}
-        return forward, partials, finite
+        used = tuple(n for n in (*formula.inputs, "out") if any(f"{{{n}}}" in t for t in partials))
+        return forward, partials, finite, used
 
     def _sum(self, formula: Formula, parents: tuple[Value, ...], out: str) -> _Line:
         k = len(formula.inputs)
@@ -743,7 +747,10 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
             continue
         out = names[node]
         delta: str | None = None if node is root else f"delta_{out}"
-        reads = [out, *(n for n in map(get, node._prev) if n is not None)]
+        if line.needs is not None:
+            reads = list(line.needs)
+        else:
+            reads = [out, *(n for n in map(get, node._prev) if n is not None)]
         writes: dict[str, None] = {}
         if delta is not None:
             reads.append(delta)
