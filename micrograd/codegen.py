@@ -635,6 +635,10 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     Errors at run time are the eager engine's: the same type (ValueError for log of a
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
     the op.
+
+    The code is split into functions of at most `CHUNK_LINES` statements, which pass
+    values on through a list, so graphs of hundreds of thousands of nodes compile; one
+    that Python's compiler cannot take raises ValueError.
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
