@@ -90,9 +90,7 @@ print(source)
 #   only they have a `+=` line.
 
 # %%
-backward_lines = [
-    line.strip() for line in source.splitlines() if line.strip().startswith("delta_")
-]
+backward_lines = [line.strip() for line in source.splitlines() if line.strip().startswith("delta_")]
 plus_equals = [line.split()[0] for line in backward_lines if " += " in line]
 print(len(backward_lines), "backward lines;", "+= for:", plus_equals)
 assert sorted(plus_equals) == ["delta_x", "delta_y"]
