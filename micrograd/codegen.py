@@ -30,13 +30,16 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import functools
+import gc
 import keyword
 import math
+import operator
 import re
 import sys
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
 from types import CodeType, TracebackType
 from typing import Any
@@ -44,9 +47,12 @@ from typing import Any
 from micrograd.engine import (
     Formula,
     Op,
+    Step,
     Value,
+    backprop,
     is_constant,
     to_float,
+    topological_order,
 )
 
 __all__ = ["CompiledStep", "compile", "to_python"]
@@ -55,8 +61,7 @@ _builtin_compile = builtins.compile
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 _ATOM = re.compile(r"[A-Za-z_]\w*|\d[\d.e+-]*")
 _POSITIONAL = re.compile(r"v\d+")
-TERMS_PER_LINE = 64  # a long sum is written over several lines of this many terms
-GUARD = 4  # a node with this many edges or more skips its backward step at gradient 0.0
+TERMS_PER_LINE = 64  # to_python writes a long sum over lines of this many terms
 
 
 # ---------------------------------------------------------------------------
@@ -74,15 +79,6 @@ def _literal(x: float) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _paste(text: str, names: Mapping[str, str]) -> str:
-    """``text`` with each of its names replaced by ``names[name]`` (an atom: a name or a
-    literal, so no parentheses are needed); parts that became constant are folded."""
-    pasted = _template(text, tuple(names)).format_map(names)
-    if any(v[0] in "(0123456789" or v in ("inf", "nan") for v in names.values()):
-        return _fold(pasted)
-    return pasted
-
-
 @functools.lru_cache(maxsize=4096)
 def _template(text: str, names: tuple[str, ...]) -> str:
     """``text`` as a format string with a field for each of ``names``."""
@@ -93,6 +89,23 @@ def _template(text: str, names: tuple[str, ...]) -> str:
         return f"{{{name}}}" if name in keep else name
 
     return _IDENTIFIER.sub(field, text.replace("{", "{{").replace("}", "}}"))
+
+
+_PLACEHOLDER = re.compile(r"_slot(\d+)_")
+
+
+@functools.lru_cache(maxsize=8192)
+def _filled(text: str, names: tuple[str, ...], constants: tuple[str | None, ...]) -> str:
+    """``text`` as a format string with a field for each of ``names`` whose constant is
+    None; the others are replaced by their constant (a literal) and folded."""
+    if not any(c is not None for c in constants):
+        return _template(text, names)
+    slots = {
+        n: c if c is not None else f"_slot{i}_" for i, (n, c) in enumerate(zip(names, constants))
+    }
+    folded = _fold(_template(text, names).format_map(slots))
+    folded = folded.replace("{", "{{").replace("}", "}}")
+    return _PLACEHOLDER.sub(lambda m: f"{{{names[int(m.group(1))]}}}", folded)
 
 
 class _Folder(ast.NodeTransformer):
@@ -157,90 +170,158 @@ def _times(delta: str | None, partial: str) -> str:
     return f"{delta} * {_factor(partial)}"
 
 
+def _sum_text(terms: list[str], wrap: bool) -> str:
+    """The sum of ``terms`` as the op's float function adds them: ``sum(rest, first)``
+    (so that, where Python's ``sum`` of floats is compensated, it rounds the same)."""
+    if len(terms) == 1:
+        return terms[0]
+    if not wrap or len(terms) <= TERMS_PER_LINE:
+        rest = ", ".join(terms[1:])
+    else:
+        rows = [
+            ", ".join(terms[i : i + TERMS_PER_LINE]) for i in range(1, len(terms), TERMS_PER_LINE)
+        ]
+        rest = "\n        " + ",\n        ".join(rows) + ",\n    "
+    comma = "," if len(terms) == 2 else ""
+    return f"sum(({rest}{comma}), {terms[0]})"
+
+
 @dataclass
 class _Line:
     """One forward statement and the edges of the node's backward step."""
 
     forward: list[str]
-    edges: list[tuple[Value, str]]  # (parent, d node / d parent as text); None: skipped
+    edges: list[tuple[Value, str]]  # (parent, d node / d parent as text)
     inner: tuple[str, str, str] | None = None  # (sum's name, its delta, outer partial)
+    finite: bool = False  # every local derivative is finite where the values are
+    needs: list[str] | None = None  # the names the derivatives use (None: any)
+
+
+_ARITHMETIC = re.compile(r"[\w.\s()+*-]*")  # names, numbers, + - * and parentheses
+_CALL = re.compile(r"\w\s*\(")
+
+
+def _finite(text: str) -> bool:
+    """Whether ``text`` is finite wherever its names are: +, - and * of names and numbers
+    (no division, power or function)."""
+    return "**" not in text and not _CALL.search(text) and bool(_ARITHMETIC.fullmatch(text))
 
 
 class _Writer:
     """Writes the forward and backward text of every node of a graph."""
 
-    def __init__(self, names: dict[Value, str], wants: Callable[[Value], bool]) -> None:
+    def __init__(self, names: dict[Value, str], wants: Container[Value], wrap: bool = True) -> None:
         self.names = names
-        self.wants = wants
+        self.wants = wants  # the nodes that take gradient
+        self.wrap = wrap  # long sums over several lines (readable) or one
         self.scope_names: set[str] = set()
         self.functions: dict[str, Any] = {}  # ops without a formula: their own functions
-
-    def atom(self, v: Value) -> str:
-        name = self.names.get(v)
-        return name if name is not None else _literal(v.data)
+        self._prepared: dict[tuple[int, Any], tuple[str, list[str], bool, tuple[str, ...]]] = {}
+        self._formulas: list[Formula] = []
 
     def node(self, node: Value, out: str) -> _Line:
         op = node._rule
         assert op is not None
         formula = op.formula
-        parents = node._prev
         if formula is None:
             return self._opaque(op, node, out)
-        bound = dict(zip(formula.params, map(_literal, formula.bound)))
+        parents = node._prev
+        get = self.names.get
         if formula.groups:
-            return self._sum(formula, parents, out, bound)
-        atoms = list(map(self.atom, parents))
-        names = dict(zip(formula.inputs, atoms), **bound, out=out)
-        forward, partials, used = _templates(formula)
-        self.scope_names |= used
-        if bound or any(a[0] in "(0123456789" or a in ("inf", "nan") for a in atoms):
-            fill: Callable[[str], str] = lambda t: _fold(t.format_map(names))  # noqa: E731
+            return self._sum(formula, parents, out)
+        atoms = [get(p) for p in parents]
+        if formula.bound or None in atoms:
+            constants = (
+                *(None if a is not None else _literal(p.data) for a, p in zip(atoms, parents)),
+                *map(_literal, formula.bound),
+                None,
+            )
         else:
-            fill = lambda t: t.format_map(names)  # noqa: E731
-        edges = [(p, fill(t)) for p, t in zip(parents, partials) if self.wants(p)]
-        return _Line([f"{out} = {fill(forward)}"], edges)
+            constants = None
+        key = (id(formula), constants)
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            prepared = self._prepare(formula, constants)
+            self._prepared[key] = prepared
+        forward, partials, finite, used = prepared
+        values = dict(zip(formula.inputs, atoms), out=out)
+        wants = self.wants
+        edges = [(p, t.format_map(values)) for p, t in zip(parents, partials) if p in wants]
+        needs = [n for n in map(values.get, used) if n is not None]
+        return _Line([f"{out} = {forward.format_map(values)}"], edges, None, finite, needs)
 
-    def _sum(
-        self, formula: Formula, parents: tuple[Value, ...], out: str, bound: dict[str, str]
-    ) -> _Line:
+    def _prepare(
+        self, formula: Formula, constants: tuple[str | None, ...] | None
+    ) -> tuple[str, list[str], bool, tuple[str, ...]]:
+        """A formula's forward and partials as format strings in the names of its inputs
+        and ``out``, constants pasted in; whether every partial is `_finite`; the names
+        that the partials use."""
+        self._formulas.append(formula)  # keeps its id unique while cached
+        self.scope_names |= _names_in((formula.forward, *formula.partials))
+        names = (*formula.inputs, *formula.params, "out")
+        if constants is None:
+            constants = (None,) * len(names)
+        forward = _filled(formula.forward, names, constants)
+        partials = [_filled(t, names, constants) for t in formula.partials]
+        finite = all(map(_finite, formula.partials)) and not {"inf", "nan", "(-inf)"} & {*constants}
+        used = tuple(n for n in (*formula.inputs, "out") if any(f"{{{n}}}" in t for t in partials))
+        return forward, partials, finite, used
+
+    def _sum(self, formula: Formula, parents: tuple[Value, ...], out: str) -> _Line:
         k = len(formula.inputs)
         m = (len(parents) - k) // len(formula.groups)
         groups = [parents[k + g * m : k + (g + 1) * m] for g in range(len(formula.groups))]
-        fixed = dict(zip(formula.inputs, map(self.atom, parents)), **bound)
-        self._uses(formula.forward, formula.term, *formula.partials)
-        terms = [_paste(formula.forward, fixed)] if formula.forward else []
-        items = [dict(zip(formula.groups, map(self.atom, row))) for row in zip(*groups)]
-        terms += [_paste(formula.term, item) for item in items]
+        get = self.names.get
+        self.scope_names |= _names_in((formula.forward, formula.term, *formula.partials))
+        fixed_names = (*formula.inputs, *formula.params)
+        fixed_atoms = [get(p) for p in parents[:k]]
+        fixed_constants = (
+            *(None if a is not None else _literal(p.data) for a, p in zip(fixed_atoms, parents)),
+            *map(_literal, formula.bound),
+        )
+        fixed = dict(zip(formula.inputs, fixed_atoms))
+
+        def fill(text: str) -> str:
+            return _filled(text, fixed_names, fixed_constants).format_map(fixed)
+
+        terms = [fill(formula.forward)] if formula.forward else []
+        rows = list(zip(*groups))
+        items: list[tuple[dict[str, str | None], tuple[str | None, ...]]] = []
+        for row in rows:
+            atoms = [get(p) for p in row]
+            constants = tuple(
+                None if a is not None else _literal(p.data) for a, p in zip(atoms, row)
+            )
+            items.append((dict(zip(formula.groups, atoms)), constants))
+        term = formula.term
+        terms += [_filled(term, formula.groups, c).format_map(d) for d, c in items]
         total = out if formula.outer is None else f"{out}_sum"
-        lines = []
-        for start in range(0, len(terms), TERMS_PER_LINE):
-            chunk = terms[start : start + TERMS_PER_LINE]
-            head = [] if start == 0 else [total]
-            lines.append(f"{total} = {' + '.join(head + chunk)}")
-        edges = [
-            (p, _paste(text, fixed))
-            for p, text in zip(parents, formula.partials[:k])
-            if self.wants(p)
-        ]
+        lines = [f"{total} = {_sum_text(terms, self.wrap)}"]
+        edges = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k]) if p in self.wants]
         for g, group in enumerate(groups):
             text = formula.partials[k + g]
-            edges += [(p, _paste(text, item)) for p, item in zip(group, items) if self.wants(p)]
+            edges += [
+                (p, _filled(text, formula.groups, c).format_map(d))
+                for p, (d, c) in zip(group, items)
+                if p in self.wants
+            ]
         if formula.outer is None:
-            return _Line(lines, edges)
+            return _Line(lines, edges, finite=all(map(_finite, formula.partials)))
         outer = formula.outer
-        self._uses(outer.forward, *outer.partials)
+        self.scope_names |= _names_in((outer.forward, *outer.partials))
         names = {outer.inputs[0]: total, "out": out}
-        lines.append(f"{out} = {_paste(outer.forward, names)}")
-        return _Line(lines, edges, (total, f"delta_{total}", _paste(outer.partials[0], names)))
+        lines.append(f"{out} = {_template(outer.forward, tuple(names)).format_map(names)}")
+        partial = _template(outer.partials[0], tuple(names)).format_map(names)
+        return _Line(lines, edges, (total, f"delta_{total}", partial))
 
     def _opaque(self, op: Op, node: Value, out: str) -> _Line:
         """An op declared with functions, not text: call its own functions."""
         key = f"_op{id(op)}"
         self.functions[f"{key}_forward"] = op.forward
-        args = ", ".join(map(self.atom, node._prev))
+        args = ", ".join(self.names.get(p) or _literal(p.data) for p in node._prev)
         edges = []
         for i, p in enumerate(node._prev):
-            if self.wants(p):
+            if p in self.wants:
                 if op.each is not None:
                     self.functions[f"{key}_d{i}"] = op.each[i]
                     edges.append((p, f"{key}_d{i}({out}, {args})"))
@@ -248,27 +329,6 @@ class _Writer:
                     self.functions[f"{key}_partials"] = op.partials
                     edges.append((p, f"{key}_partials({out}, {args})[{i}]"))
         return _Line([f"{out} = {key}_forward({args})"], edges)
-
-    def _uses(self, *texts: str) -> None:
-        self.scope_names.update(_names_in(texts))
-
-
-_TEMPLATES: dict[int, tuple[Formula, str, tuple[str, ...], frozenset[str]]] = {}
-
-
-def _templates(formula: Formula) -> tuple[str, tuple[str, ...], frozenset[str]]:
-    """A fixed-arity formula's forward and partials as format strings, and the names
-    of the op table that they use."""
-    known = _TEMPLATES.get(id(formula))
-    if known is None or known[0] is not formula:
-        names = (*formula.inputs, *formula.params, "out")
-        known = _TEMPLATES[id(formula)] = (
-            formula,
-            _template(formula.forward, names),
-            tuple(_template(t, names) for t in formula.partials),
-            _names_in((formula.forward, *formula.partials)),
-        )
-    return known[1:]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -297,36 +357,19 @@ def _reserved() -> set[str]:
 
 def _graph(root: Value) -> tuple[list[Value], list[Value]]:
     """The leaves (not constants) in order of first use, and the interior nodes in
-    forward (topological) order."""
+    backward order: the engine's `topological_order`, so that the code adds up each
+    node's gradient in the order ``backward`` does (the forward pass is its reverse)."""
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value, got {type(root).__name__}: {root!r:.60}")
     if not root._prev:
         return ([] if is_constant(root) else [root]), []
-    return _forward_order(root)
-
-
-def _forward_order(root: Value) -> tuple[list[Value], list[Value]]:
-    """The leaves (not constants) and the interior nodes behind ``root`` (which has
-    parents), each interior node after its parents, parents visited left to right (the
-    order in which the expression was written); iterative."""
-    order: list[Value] = []
-    leaves: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p not in seen:
-                seen.add(p)
-                if p._prev:
-                    stack.append((p, iter(p._prev)))
-                    break
-                if not is_constant(p):
-                    leaves.append(p)
-        else:
-            stack.pop()
-            order.append(node)
-    return leaves, order
+    backward = topological_order(root)
+    leaves: dict[Value, None] = {}
+    for node in reversed(backward):
+        for p in node._prev:
+            if not p._prev and p not in leaves and not is_constant(p):
+                leaves[p] = None
+    return list(leaves), backward
 
 
 def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
@@ -356,19 +399,23 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     reverse order: for node n = op(u, ...), ``delta_u = delta_n * (d n / d u)`` with the
     local derivative written as the op's formula, ``+=`` where u feeds several ops.
     Called on the leaves' data it returns ``root.data`` and the gradients that
-    ``root.backward()`` gives the leaves (bit for bit, for ops that are not sums: a
-    sum of many terms may round differently where Python's ``sum`` is compensated).
+    ``root.backward()`` gives the leaves, bit for bit: the backward pass visits the
+    nodes in the engine's order (`micrograd.engine.topological_order`), adds each
+    node's contributions in that order and writes sums as their op adds them. (Unlike
+    ``backward``, it does not skip a node whose gradient is 0: where a local
+    derivative there is infinite or undefined, the code gives nan or raises.)
     """
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
-    leaves, interior = _graph(root)
+    leaves, backward = _graph(root)
+    interior = backward[::-1]  # forward order
     nodes = [*leaves, *interior]
     names = _label_names(nodes, _reserved() | {name})
     counter = iter(range(sys.maxsize))
     for v in nodes:
         if v not in names:
             names[v] = f"v{next(counter)}"
-    writer = _Writer(names, lambda v: not is_constant(v))
+    writer = _Writer(names, {v for v in nodes if not is_constant(v)})
     body: list[str] = ["# forward pass"]
     lines = {}
     for node in interior:
@@ -378,7 +425,7 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     root_name = names[root] if root in names else _literal(root.data)
     body.append(f"# backward pass: delta_u = d {root_name} / d u")
     has_delta: set[Value] = set()
-    for node in reversed(interior):
+    for node in backward:
         line = lines[node]
         delta = None if node is root else f"delta_{names[node]}"
         body.append(f"# {line.forward[-1]}")
@@ -500,49 +547,70 @@ class CompiledStep:
             return v
 
         traced = [_rebuild(a, leaf) for a in args]
-        out = self.fn(*traced)
-        if not isinstance(out, Value):
-            raise TypeError(
-                f"compile: the function must return a Value, got {type(out).__name__}: {out!r:.60}"
-            )
-        program = _program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
+        with _no_gc():  # a graph makes no cycles; collecting would only rescan it
+            out = self.fn(*traced)
+            if not isinstance(out, Value):
+                raise TypeError(
+                    f"compile: the function must return a Value, got {type(out).__name__}: "
+                    f"{out!r:.60}"
+                )
+            program = _program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
         if self.check:
             self._check(args, out, program)
         return program
 
     def _check(self, args: tuple[Any, ...], out: Value, program: _Program) -> None:
-        """Compare a run of ``program`` with the eager result on the same arguments."""
+        """Compare a run of ``program`` with the engine's walk on the same arguments.
+
+        The reference is `backprop` with ``on_step``, which visits every node in
+        `topological_order`, as the code does. (``backward`` skips the nodes behind a
+        local derivative of exactly 0, such as a ReLU at a negative input, and can then
+        meet a node's consumers in another order, so a sum of three or more
+        contributions may round differently, by about 1e-16 relative.)
+        """
         params = program.params
+        eager = backprop(out, on_step=_ignore)
+        expected = [eager.get(p, 0.0) for p in params]
         saved = [p.grad for p in params]
         for p in params:
             p.grad = 0.0
-        out.backward()
-        eager = [p.grad for p in params]
-        for p in params:
-            p.grad = 0.0
-        value = program.run(list(_flatten(args)))
-        compiled = [p.grad for p in params]
-        for p, g in zip(params, saved):
-            p.grad = g
-        if not _close(out.data, value, 0.0):
+        try:
+            value = program.run(list(_flatten(args)))
+            compiled = [p.grad for p in params]
+        finally:
+            for p, g in zip(params, saved):
+                p.grad = g
+        if not _same(out.data, value):
             raise ValueError(
                 f"compile(check=True): the value differs from eager mode: {out.data!r} != {value!r}"
             )
-        # gradients are sums whose order differs: compared relative to the largest one
-        scale = max(map(abs, eager), default=0.0)
-        for i, (a, b) in enumerate(zip(eager, compiled)):
-            if not _close(a, b, scale):
+        for i, (a, b) in enumerate(zip(expected, compiled)):
+            if not _same(a, b):
                 raise ValueError(
                     f"compile(check=True): the gradient of leaf {i} differs from eager mode: "
                     f"{a!r} != {b!r}"
                 )
 
 
-def _close(a: float, b: float, scale: float) -> bool:
-    """a == b to 1e-12, relative to the larger of them or ``scale``."""
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return a == b or abs(a - b) <= 1e-12 * max(abs(a), abs(b), scale)
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused (reference counting still frees)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _ignore(step: Step) -> None:
+    """An ``on_step`` that does nothing (it makes `backprop` visit every node)."""
+
+
+def _same(a: float, b: float) -> bool:
+    """a == b, or both nan."""
+    return a == b or (math.isnan(a) and math.isnan(b))
 
 
 def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 16) -> CompiledStep:
@@ -560,12 +628,17 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     control flow in ``fn`` itself (``if x.data > 0``, a loop over ``.data``) is frozen
     as it went at trace time. Arguments of a new shape (another length) trace again;
     the last ``cache_size`` shapes are kept. ``check=True`` compares the first call of
-    each shape against eager mode and raises ValueError if value or gradients differ
-    by more than 1e-12 (relative).
+    each shape against eager mode and raises ValueError if value or gradients are not
+    equal: the code adds up every gradient in the order of the engine's backward walk,
+    so they are equal bit for bit.
 
     Errors at run time are the eager engine's: the same type (ValueError for log of a
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
     the op.
+
+    The code is split into functions of at most `CHUNK_LINES` statements, which pass
+    values on through a list, so graphs of hundreds of thousands of nodes compile; one
+    that Python's compiler cannot take raises ValueError.
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
@@ -631,95 +704,194 @@ def _rebuild(x: Any, leaf: Callable[[float], Value]) -> Any:
     return tuple(top) if isinstance(x, tuple) else top
 
 
+@dataclass
+class _Group:
+    """The statements of one node's forward or backward step, with the names they read
+    from earlier steps and the names they set."""
+
+    lines: list[str]  # statements at one indentation, each possibly a one-line `if`
+    op: str
+    reads: list[str]
+    writes: list[str]
+
+
 def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     """Generate and compile the code of ``root``'s graph with ``inputs`` as the arguments."""
     input_ids = {id(v): i for i, v in enumerate(inputs)}
-    leaves, interior = _graph(root)
+    leaves, backward = _graph(root)
     params = [v for v in leaves if id(v) not in input_ids]
     names: dict[Value, str] = {}
     for i, v in enumerate(inputs):
         names[v] = f"a{i}"
     for i, v in enumerate(params):
         names[v] = f"p{i}"
-    for i, v in enumerate(interior):
+    for i, v in enumerate(backward):
         names[v] = f"v{i}"
-    writer = _Writer(names, lambda v: not is_constant(v) and id(v) not in input_ids)
-    ops: list[str] = ["", ""]  # the op of each source line; two lines of header
-    body: list[str] = []
-
-    def emit(text: str, op: str, indent: int = 1) -> None:
-        body.append("    " * (indent + 1) + text)
-        ops.append(op)
-
-    if inputs:
-        emit(f"{', '.join(names[v] for v in inputs)}, = _args", "")
-    if params:
-        emit(f"{', '.join(names[v] for v in params)}, = map(_data, _params)", "")
+    writer = _Writer(names, {*params, *backward}, wrap=False)
+    groups: list[_Group] = []
     lines: dict[Value, _Line] = {}
-    for node in interior:
+    get = names.get
+    for node in reversed(backward):
         line = writer.node(node, names[node])
         lines[node] = line
-        for text in line.forward:
-            emit(text, node._op)
-    # A node with many edges passes nothing on while its gradient is 0.0 (as in
-    # `Value.backward`); an accumulator first reached inside such a test starts at 0.0.
-    backward_start = len(body)
-    defined: set[Value] = set()
-    starts_at_zero: list[str] = []
-    for node in reversed(interior):
+        out = names[node]
+        reads = [n for n in map(get, node._prev) if n is not None]
+        sets = [out] if line.inner is None else [line.inner[0], out]
+        groups.append(_Group(line.forward, node._op, reads, sets))
+    # The backward pass: a node passes gradient only when its own is nonzero, as in
+    # `backprop` (a zero gradient passes nothing, even through an infinite local
+    # derivative), unless its local derivatives are `_finite`; a parameter's accumulator
+    # starts at its `.grad` and an interior node's at 0.0 (`zeros`), unless first set
+    # outside such a test.
+    defined = set(params)
+    zeros: set[str] = set()
+    for node in backward:
         line = lines[node]
-        op = node._op
-        indent = 1
-        delta: str | None = None if node is root else f"delta_{names[node]}"
-        guarded = delta is not None and (line.inner is not None or len(line.edges) >= GUARD)
-        if guarded:
-            emit(f"if {delta}:", op)
-            indent = 2
-        if line.inner is not None:
-            _, inner_delta, partial = line.inner
-            emit(f"{inner_delta} = {_times(delta, partial)}", op, indent)
-            emit(f"if {inner_delta}:", op, indent)
-            indent += 1
-            delta = inner_delta
         if not line.edges:
-            emit("pass", op, indent)
+            continue
+        out = names[node]
+        delta: str | None = None if node is root else f"delta_{out}"
+        if line.needs is not None:
+            reads = list(line.needs)
+        else:
+            reads = [out, *(n for n in map(get, node._prev) if n is not None)]
+        writes: dict[str, None] = {}
+        if delta is not None:
+            reads.append(delta)
+        # a zero gradient times a finite number is zero, which changes no sum: no test
+        tested = line.inner is not None or (delta is not None and not line.finite)
+        statements = []
         for parent, partial in line.edges:
             target = f"delta_{names[parent]}"
+            value = _times(delta if line.inner is None else line.inner[1], partial)
             if parent in defined:
-                emit(f"{target} += {_times(delta, partial)}", op, indent)
-                continue
-            defined.add(parent)
-            if indent > 1:
-                starts_at_zero.append(target)
-                emit(f"{target} += {_times(delta, partial)}", op, indent)
+                if target not in writes:  # else set earlier in this step
+                    reads.append(target)
+                statements.append(f"{target} += {value}")
+            elif not tested:
+                statements.append(f"{target} = {value}")
             else:
-                emit(f"{target} = {_times(delta, partial)}", op, indent)
-    for v in [*params, *interior]:
-        if v not in defined and v is not root:
-            defined.add(v)
-            starts_at_zero.append(f"delta_{names[v]}")
-    inits = [
-        " = ".join([*starts_at_zero[i : i + 200], "0.0"])
-        for i in range(0, len(starts_at_zero), 200)
-    ]
-    body[backward_start:backward_start] = ["        " + text for text in inits]
-    ops[backward_start + 2 : backward_start + 2] = [""] * len(inits)
-    if params:
-        emit(f"{', '.join(f'q{i}' for i in range(len(params)))}, = _params", "")
-    for i, v in enumerate(params):
-        emit(f"q{i}.grad += {'delta_' + names[v] if v is not root else '1.0'}", "")
-    emit(f"return {names.get(root, _literal(root.data))}", "")
-    header = [
-        "def _make(_params, _data):",
-        "    def step(_args):",
-    ]
-    source = "\n".join([*header, *body, "    return step"]) + "\n"
+                zeros.add(target)
+                reads.append(target)
+                statements.append(f"{target} += {value}")
+            defined.add(parent)
+            writes[target] = None
+        edges = "; ".join(statements)
+        if line.inner is None:
+            text = [f"if {delta}: {edges}" if tested else edges]
+        else:
+            total, inner_delta, partial = line.inner
+            reads.append(total)
+            writes[inner_delta] = None
+            head = f"{inner_delta} = {_times(delta, partial)}"
+            body = f"if {inner_delta}: {edges}"
+            text = [head, body] if delta is None else [f"if {delta}:", f"    {head}", f"    {body}"]
+        groups.append(_Group(text, node._op, reads, list(writes)))
+    delta_params = [f"delta_{names[v]}" for v in params]
+    if root in params:  # d root / d root = 1
+        target = f"delta_{names[root]}"
+        groups.append(_Group([f"{target} += 1.0"], "", [target], [target]))
+    initial = [*(names[v] for v in inputs), *(names[v] for v in params), *delta_params]
+    finals = [*delta_params, names.get(root, "")]
+    if root not in names:  # a constant: no name, no slot
+        finals.pop()
+        initial.append("")
+        finals.append("")
+    source, ops, getters, final_slots = _assemble(groups, initial, zeros, finals)
     filename = f"<micrograd.compile {what} #{next(_counter)}>"
-    code = _compile_source(source, filename, len(interior))
-    namespace = dict(_scope(), inf=math.inf, nan=math.nan, **writer.functions)
+    code = _compile_source(source, filename, len(backward))
+    namespace = dict(_scope(), inf=math.inf, nan=math.nan, **writer.functions, **getters)
     exec(code, namespace)
-    run = namespace["_make"](params, _data_of)
+    chunks = [namespace[f"_chunk{k}"] for k in range(namespace["_chunks"])]
+    grad_slots, value_slot = final_slots[:-1], final_slots[-1]
+    tail = [root.data] if root not in names else []
+
+    def run(data: list[float]) -> float:
+        state = [*data, *map(_data_of, params), *map(_grad_of, params), *tail]
+        for chunk in chunks:
+            chunk(state)
+        for p, i in zip(params, grad_slots):
+            p.grad = state[i]
+        return state[value_slot]
+
     return _Program(run, ops, source, filename, params)
+
+
+CHUNK_LINES = 20_000  # statements per generated function (each compiled as one unit)
+
+
+def _assemble(
+    groups: list[_Group], initial: list[str], zeros: set[str], finals: list[str]
+) -> tuple[str, list[str], dict[str, Any], list[int]]:
+    """The source of the functions ``_chunk0(_state), _chunk1(_state), ...`` that run
+    ``groups`` in order, each with about `CHUNK_LINES` statements; a name set in one
+    and read in a later one goes through the list ``_state`` (read with an
+    ``itemgetter``, appended at the end of the function that sets it). Returns the
+    source, the op of each source line, the getters and the slots of ``finals``."""
+    chunks: list[list[_Group]] = [[]]
+    size = 0
+    for group in groups:
+        if size >= CHUNK_LINES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(group)
+        size += len(group.lines)
+    # names each chunk reads from before it, and names it sets
+    outside: list[list[str]] = []
+    sets: list[set[str]] = []
+    for chunk in chunks:
+        local: set[str] = set()
+        needs: dict[str, None] = {}
+        for group in chunk:
+            for name in group.reads:
+                if name not in local:
+                    needs[name] = None
+            local.update(group.writes)
+        outside.append(list(needs))
+        sets.append(local)
+    # what each chunk must pass on: names read later, before being set again
+    stores: list[list[str]] = [[] for _ in chunks]
+    needed = set(finals)
+    for k in range(len(chunks) - 1, -1, -1):
+        stores[k] = sorted(needed & sets[k])
+        needed -= sets[k]
+        needed.update(outside[k])
+    slot = {name: i for i, name in enumerate(initial)}
+    size = len(initial)
+    source = [f"_chunks = {len(chunks)}"]
+    ops = [""]
+    getters: dict[str, Any] = {}
+    for k, chunk in enumerate(chunks):
+        loads = [n for n in outside[k] if n in slot]
+        starts = [n for n in outside[k] if n not in slot]
+        assert all(n in zeros for n in starts), starts
+        source.append(f"def _chunk{k}(_state):")
+        ops.append("")
+        if len(loads) == 1:
+            source.append(f"    {loads[0]} = _state[{slot[loads[0]]}]")
+            ops.append("")
+        elif loads:
+            getters[f"_get{k}"] = operator.itemgetter(*(slot[n] for n in loads))
+            source.append(f"    {', '.join(loads)}, = _get{k}(_state)")
+            ops.append("")
+        for i in range(0, len(starts), 200):
+            source.append(f"    {' = '.join(starts[i : i + 200])} = 0.0")
+            ops.append("")
+        for group in chunk:
+            for text in group.lines:
+                source.append(f"    {text}")
+                ops.append(group.op)
+        if stores[k]:
+            source.append(f"    _state.extend(({', '.join(stores[k])},))")
+            ops.append("")
+            for name in stores[k]:
+                slot[name] = size
+                size += 1
+        else:
+            source.append("    pass")
+            ops.append("")
+    final_slots = [slot[name] for name in finals]
+    return "\n".join(source) + "\n", ops, getters, final_slots
 
 
 _counter = iter(range(sys.maxsize))
@@ -727,6 +899,11 @@ _counter = iter(range(sys.maxsize))
 
 def _data_of(v: Value) -> float:
     return v.data
+
+
+def _grad_of(v: Value) -> float:
+    grad: float = v.grad
+    return grad
 
 
 def _compile_source(source: str, filename: str, n_nodes: int) -> CodeType:
