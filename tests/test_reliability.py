@@ -473,3 +473,37 @@ def test_an_op_name_with_nul_is_refused_when_drawn(options):
     y = Value(2.0, (a,), "n\0p")
     with pytest.raises(ValueError, match="NUL"):
         draw_dot(y, **options).source  # noqa: B018
+
+
+def test_a_pickle_that_fails_midway_leaves_the_graph_picklable():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0000001 + 0.0
+    lecture_style = Value(2.0, (Value(1.0),), "mystery")  # made by hand: not picklable
+    for copier in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(TypeError, match="mystery"):
+            copier(y * lecture_style)
+    z = pickle.loads(pickle.dumps(y))
+    assert z.data == y.data and copy.deepcopy(y).data == y.data
+
+
+@pytest.mark.parametrize("copier", ["pickle", "deepcopy"])
+def test_gradient_graphs_of_a_deep_chain_pickle(copier):
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(60):
+        y = (y * 1.01).tanh()
+    y.backward(create_graph=True)
+    z = pickle.loads(pickle.dumps(y)) if copier == "pickle" else copy.deepcopy(y)
+    x2 = z
+    while x2._prev:
+        x2 = x2._prev[0]
+    # dy/dx as a float by the chain rule, independently of the gradient graph
+    expected, v = 1.0, 0.5
+    for _ in range(60):
+        v = math.tanh(v * 1.01)
+        expected *= 1.01 * (1.0 - v * v)
+    assert x2.label == "x" and isinstance(x2.grad, Value)
+    assert x2.grad.data == pytest.approx(expected, rel=1e-12)
+    assert x2.grad.data == x.grad.data
