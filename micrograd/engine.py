@@ -377,7 +377,13 @@ class Op:
 
 def _declared_op(method: str) -> Op:
     """The op declared as ``method`` (for unpickling)."""
-    return _DECLARED[method]
+    op = _DECLARED.get(method)
+    if op is None:
+        raise TypeError(
+            f"cannot unpickle a node of op {method!r}: no op is declared as {method!r} here; "
+            "import the module that declares it (Op.declare) before unpickling"
+        )
+    return op
 
 
 def _library_op(module_name: str, attribute: str) -> Op:
@@ -507,6 +513,7 @@ def _set_method(kind: type, op: Op, name: str | None, function: Callable[..., An
 # ---------------------------------------------------------------------------
 
 _grad_enabled: ContextVar[bool] = ContextVar("micrograd_grad_enabled", default=True)
+_grad_saved: ContextVar[tuple[bool, ...]] = ContextVar("micrograd_grad_saved", default=())
 
 
 def is_grad_enabled() -> bool:
@@ -528,18 +535,20 @@ class _GradMode:
 
     def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         mode = super().__new__(cls)
-        mode._tokens = []
         if function is None:
             return mode
         return mode(function)  # bare decorator: @no_grad
 
-    _tokens: list[Any]
-
     def __enter__(self) -> None:
-        self._tokens.append(_grad_enabled.set(self.enabled))
+        # the switch's earlier values are kept per context, so one instance can be
+        # entered by several threads or asyncio tasks at once
+        _grad_saved.set((*_grad_saved.get(), _grad_enabled.get()))
+        _grad_enabled.set(self.enabled)
 
     def __exit__(self, *exc_info: object) -> None:
-        _grad_enabled.reset(self._tokens.pop())
+        *saved, enabled = _grad_saved.get()
+        _grad_saved.set(tuple(saved))
+        _grad_enabled.set(enabled)
 
     def __call__(self, function: F) -> F:
         """``function`` wrapped so that each call runs in this mode."""

@@ -507,3 +507,57 @@ def test_gradient_graphs_of_a_deep_chain_pickle(copier):
     assert x2.label == "x" and isinstance(x2.grad, Value)
     assert x2.grad.data == pytest.approx(expected, rel=1e-12)
     assert x2.grad.data == x.grad.data
+
+
+def test_one_no_grad_object_shared_by_threads_and_tasks():
+    import asyncio
+    import threading
+
+    mode = no_grad()
+    inside, leave = threading.Barrier(2), threading.Barrier(2)
+    seen = []
+
+    def worker():
+        with mode:
+            inside.wait()
+            seen.append(is_grad_enabled())
+            leave.wait()
+        seen.append(is_grad_enabled())
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False, False, True, True]
+
+    async def task(pause):
+        with mode:
+            await asyncio.sleep(pause)
+            recorded = is_grad_enabled()
+        return recorded, is_grad_enabled()
+
+    async def both():
+        return await asyncio.gather(task(0.02), task(0.01))
+
+    assert asyncio.run(both()) == [(False, True), (False, True)]
+    assert is_grad_enabled()
+
+
+def test_unpickling_an_op_that_is_not_declared_here_says_so():
+    import subprocess
+    import sys
+
+    from micrograd.engine import Op
+
+    op = Op.declare("cube_for_pickle", lambda x: x**3, lambda out, x: (3 * x * x,))
+    data = pickle.dumps(op(Value(2.0)))
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import pickle, sys; pickle.loads(sys.stdin.buffer.read())"],
+        input=data,
+        capture_output=True,
+    )
+    assert fresh.returncode != 0
+    message = fresh.stderr.decode().strip().splitlines()[-1]
+    assert message.startswith("TypeError") and "'cube_for_pickle'" in message
+    assert "declare" in message
