@@ -21,7 +21,8 @@ import math
 import numbers
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from operator import attrgetter
@@ -376,7 +377,13 @@ class Op:
 
 def _declared_op(method: str) -> Op:
     """The op declared as ``method`` (for unpickling)."""
-    return _DECLARED[method]
+    op = _DECLARED.get(method)
+    if op is None:
+        raise TypeError(
+            f"cannot unpickle a node of op {method!r}: no op is declared as {method!r} here; "
+            "import the module that declares it (Op.declare) before unpickling"
+        )
+    return op
 
 
 def _library_op(module_name: str, attribute: str) -> Op:
@@ -506,6 +513,7 @@ def _set_method(kind: type, op: Op, name: str | None, function: Callable[..., An
 # ---------------------------------------------------------------------------
 
 _grad_enabled: ContextVar[bool] = ContextVar("micrograd_grad_enabled", default=True)
+_grad_saved: ContextVar[tuple[bool, ...]] = ContextVar("micrograd_grad_saved", default=())
 
 
 def is_grad_enabled() -> bool:
@@ -527,18 +535,20 @@ class _GradMode:
 
     def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         mode = super().__new__(cls)
-        mode._tokens = []
         if function is None:
             return mode
         return mode(function)  # bare decorator: @no_grad
 
-    _tokens: list[Any]
-
     def __enter__(self) -> None:
-        self._tokens.append(_grad_enabled.set(self.enabled))
+        # the switch's earlier values are kept per context, so one instance can be
+        # entered by several threads or asyncio tasks at once
+        _grad_saved.set((*_grad_saved.get(), _grad_enabled.get()))
+        _grad_enabled.set(self.enabled)
 
     def __exit__(self, *exc_info: object) -> None:
-        _grad_enabled.reset(self._tokens.pop())
+        *saved, enabled = _grad_saved.get()
+        _grad_saved.set(tuple(saved))
+        _grad_enabled.set(enabled)
 
     def __call__(self, function: F) -> F:
         """``function`` wrapped so that each call runs in this mode."""
@@ -625,12 +635,105 @@ _float_refused: ContextVar[bool] = ContextVar("micrograd_float_refused", default
 _pickling = threading.local()
 
 
-def _pending() -> weakref.WeakSet[Value]:
-    """The nodes of this thread's pickles whose parents are stored before them."""
-    pending: weakref.WeakSet[Value] | None = getattr(_pickling, "pending", None)
-    if pending is None:
-        pending = _pickling.pending = weakref.WeakSet()
-    return pending
+def _stored(node: Value) -> Value:
+    """``node`` itself (for unpickling: the list that orders a graph's nodes)."""
+    return node
+
+
+class _Next:
+    """One entry of the list `_Behind` pickles: when it is stored, ``node`` is the node
+    about to be stored, and its parents are stored already."""
+
+    __slots__ = ("node",)
+
+    def __init__(self, node: Value) -> None:
+        self.node = node
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        _pickling.next = self.node
+        return (_stored, (self.node,))
+
+
+def _listed(nodes: list[Value]) -> Iterator[Value]:
+    """``nodes`` (interior, in forward order) with each leaf parent just before its first
+    use: the order in which a graph is stored."""
+    seen: set[int] = set()
+    for node in nodes:
+        for parent in node._prev:
+            if not parent._prev and id(parent) not in seen:
+                seen.add(id(parent))
+                yield parent
+        yield node
+
+
+class _Behind:
+    """The nodes behind a node, pickled (and deep-copied) as a list whose entries are made
+    one at a time, so only the node being stored is marked and nothing stays marked
+    when the pickle stops midway. A listed node's gradient graph is stored afterwards,
+    by `_Grads`, so storing one never leads to another list."""
+
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: list[Value]) -> None:
+        self.nodes = nodes
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (), None, _marked(self.nodes))
+
+
+def _marked(nodes: list[Value]) -> Iterator[_Next]:
+    try:
+        for node in _listed(nodes):
+            yield _Next(node)
+    finally:
+        _pickling.next = None
+
+
+class _Grads(list[Any]):
+    """The gradients that are Values of a node and of the graphs stored with it, as
+    (node, grad) pairs, stored once all those nodes are: while they are stored, a node
+    reached for the first time adds its graph's nodes here instead of starting its own
+    list, so gradient graphs of gradient graphs never nest."""
+
+    def __init__(self, nodes: Iterable[Value] = ()) -> None:
+        super().__init__()
+        self.nodes = [n for n in nodes if isinstance(n.grad, Value)]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Grads, (), None, _drained(self.nodes) if self.nodes else iter(self))
+
+
+class _Queue:
+    __slots__ = ("nodes", "seen")
+
+    def __init__(self) -> None:
+        self.nodes: deque[Value] = deque()
+        self.seen: set[int] = set()
+
+    def add(self, nodes: Iterable[Value]) -> None:
+        for node in nodes:
+            if isinstance(node.grad, Value) and id(node) not in self.seen:
+                self.seen.add(id(node))
+                self.nodes.append(node)
+
+
+def _drained(nodes: list[Value]) -> Iterator[tuple[Value, Any] | None]:
+    queue = _pickling.queue = _Queue()
+    queue.add(nodes)
+    try:
+        # two Nones at the end: the pickler may fetch an entry before storing the last
+        # one, which can add nodes; after the second, every entry before is stored
+        empty = 0
+        while empty < 2:
+            if queue.nodes:
+                empty = 0
+                node = queue.nodes.popleft()
+                yield (node, node.grad)
+            else:
+                empty += 1
+                yield None
+    finally:
+        _pickling.queue = None
 
 
 def _leaf(data: float, label: str, rule: Op | None) -> Value:
@@ -762,19 +865,37 @@ class Value:
         to them; ops are stored by name. The gradient is the state, set after the node
         exists (a gradient graph may lead back to the node).
         """
+        grad: Any = self.grad
+        if getattr(_pickling, "next", None) is self:  # listed by `_Behind`: parents stored
+            _pickling.next = None
+            if isinstance(grad, Value):
+                grad = None  # stored later, with the list's gradients (`_Grads`)
+            if not self._prev:
+                return (_leaf, (self.data, self.label, self._rule), grad)
+            return (_interior, ([], self.data, self.label, self._rule, self._prev), grad)
+        queue: _Queue | None = getattr(_pickling, "queue", None)
         if not self._prev:
-            return (_leaf, (self.data, self.label, self._rule), self.grad)
-        pending = _pending()
-        if self in pending:  # stored as part of a graph listed before: parents are stored
-            pending.discard(self)
-            behind: list[Value] = []
-        else:
-            behind = topological_order(self)[:0:-1]
-            pending.update(behind)
-        return (_interior, (behind, self.data, self.label, self._rule, self._prev), self.grad)
+            if queue is not None and isinstance(grad, Value):
+                queue.add((self,))
+                grad = None
+            return (_leaf, (self.data, self.label, self._rule), grad)
+        nodes = topological_order(self)[:0:-1]
+        if queue is not None:  # storing gradients: this graph's join the queue
+            queue.add((*_listed(nodes), self))
+            if isinstance(grad, Value):
+                grad = None
+        elif isinstance(grad, Value) or any(isinstance(n.grad, Value) for n in _listed(nodes)):
+            grad = _Grads((*_listed(nodes), self))
+        behind = _Behind(nodes)
+        return (_interior, (behind, self.data, self.label, self._rule, self._prev), grad)
 
     def __setstate__(self, grad: Any) -> None:
-        self.grad = grad
+        if type(grad) is _Grads:
+            for pair in grad:
+                if pair is not None:
+                    pair[0].grad = pair[1]
+        else:
+            self.grad = grad
 
     if TYPE_CHECKING:  # the methods that micrograd.ops installs, for type checkers
 

@@ -577,7 +577,8 @@ def explore(root: Value, **draw_options: Any) -> Explorer:
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
     page_data = _explorer_data(root, index, steps)
     text = json.dumps(page_data, ensure_ascii=False, separators=(",", ":"))
-    text = text.replace("</", "<\\/")
+    # no "<", ">" or "&" in the page's script: a label cannot end or comment it out
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     root_id = "mg-explore-" + hashlib.sha1((svg + text).encode()).hexdigest()[:12]
     assets = resources.files("micrograd") / "assets"
     style = (assets / "explore.css").read_text(encoding="utf-8")

@@ -211,6 +211,14 @@ def test_forked_expression_step_by_step(browser, tmp_path):
     check_every_step(browser, root, BUILD / "explore-fork-step5.png", shot_at=5)
 
 
+def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):
+    root = fork()
+    a, c = root._prev[0]._prev[0], root._prev[0]._prev[1]
+    a.label, c.label = "<!--<script>", "</script> & >"
+    open_page(browser, root, tmp_path)
+    check_every_step(browser, root)
+
+
 def test_lecture_neuron_step_by_step(browser, tmp_path):
     root = lecture_neuron()
     open_page(browser, root, tmp_path)

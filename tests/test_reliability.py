@@ -473,3 +473,91 @@ def test_an_op_name_with_nul_is_refused_when_drawn(options):
     y = Value(2.0, (a,), "n\0p")
     with pytest.raises(ValueError, match="NUL"):
         draw_dot(y, **options).source  # noqa: B018
+
+
+def test_a_pickle_that_fails_midway_leaves_the_graph_picklable():
+    x = Value(1.0, label="x")
+    y = x
+    for _ in range(20_000):
+        y = y * 1.0000001 + 0.0
+    lecture_style = Value(2.0, (Value(1.0),), "mystery")  # made by hand: not picklable
+    for copier in (pickle.dumps, copy.deepcopy):
+        with pytest.raises(TypeError, match="mystery"):
+            copier(y * lecture_style)
+    z = pickle.loads(pickle.dumps(y))
+    assert z.data == y.data and copy.deepcopy(y).data == y.data
+
+
+@pytest.mark.parametrize("copier", ["pickle", "deepcopy"])
+def test_gradient_graphs_of_a_deep_chain_pickle(copier):
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(60):
+        y = (y * 1.01).tanh()
+    y.backward(create_graph=True)
+    z = pickle.loads(pickle.dumps(y)) if copier == "pickle" else copy.deepcopy(y)
+    x2 = z
+    while x2._prev:
+        x2 = x2._prev[0]
+    # dy/dx as a float by the chain rule, independently of the gradient graph
+    expected, v = 1.0, 0.5
+    for _ in range(60):
+        v = math.tanh(v * 1.01)
+        expected *= 1.01 * (1.0 - v * v)
+    assert x2.label == "x" and isinstance(x2.grad, Value)
+    assert x2.grad.data == pytest.approx(expected, rel=1e-12)
+    assert x2.grad.data == x.grad.data
+
+
+def test_one_no_grad_object_shared_by_threads_and_tasks():
+    import asyncio
+    import threading
+
+    mode = no_grad()
+    inside, leave = threading.Barrier(2), threading.Barrier(2)
+    seen = []
+
+    def worker():
+        with mode:
+            inside.wait()
+            seen.append(is_grad_enabled())
+            leave.wait()
+        seen.append(is_grad_enabled())
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == [False, False, True, True]
+
+    async def task(pause):
+        with mode:
+            await asyncio.sleep(pause)
+            recorded = is_grad_enabled()
+        return recorded, is_grad_enabled()
+
+    async def both():
+        return await asyncio.gather(task(0.02), task(0.01))
+
+    assert asyncio.run(both()) == [(False, True), (False, True)]
+    assert is_grad_enabled()
+
+
+def test_unpickling_an_op_that_is_not_declared_here_says_so():
+    import subprocess
+    import sys
+
+    from micrograd.engine import Op
+
+    op = Op.declare("cube_for_pickle", lambda x: x**3, lambda out, x: (3 * x * x,))
+    data = pickle.dumps(op(Value(2.0)))
+    fresh = subprocess.run(
+        [sys.executable, "-c", "import pickle, sys; pickle.loads(sys.stdin.buffer.read())"],
+        input=data,
+        capture_output=True,
+    )
+    assert fresh.returncode != 0
+    message = fresh.stderr.decode().strip().splitlines()[-1]
+    assert message.startswith("TypeError") and "'cube_for_pickle'" in message
+    assert "declare" in message
