@@ -47,6 +47,7 @@ __all__ = [
     "real",
     "register_number_type",
     "to_float",
+    "to_non_negative",
     "to_value",
     "topological_order",
 ]
@@ -80,6 +81,18 @@ def to_float(data: Any, what: str = "Value data") -> float:
     ):
         raise TypeError(f"{what} must be a real number, got {type(data).__name__}: {data!r:.60}")
     return float(data)
+
+
+def to_non_negative(x: Any, what: str, *, positive: bool = False) -> float:
+    """A setting ``x`` (a learning rate, a tolerance) as a float >= 0, or > 0 with
+    ``positive``; TypeError naming ``what`` for anything but a real number (bools too),
+    ValueError for a negative number, 0 where it must be positive, or nan."""
+    if isinstance(x, bool):
+        raise TypeError(f"{what} must be a real number, got {x!r}")
+    value = to_float(x, what)
+    if not (value > 0.0 if positive else value >= 0.0):  # nan fails both
+        raise ValueError(f"{what} must be {'positive' if positive else 'non-negative'}, got {x!r}")
+    return value
 
 
 def real(x: Any) -> float:

@@ -28,6 +28,7 @@ from micrograd.engine import (
     enable_grad,
     no_grad,
     to_float,
+    to_non_negative,
     to_value,
 )
 from micrograd.forward import Dual
@@ -161,16 +162,6 @@ def _forward_mode(f: Callable[..., Any], args: list[float], i: int) -> float:
     return out.dual
 
 
-def _setting(name: str, x: Any, must_be: str, ok: Callable[[float], bool]) -> float:
-    """A tolerance ``x`` as a float, or TypeError/ValueError naming it (nan is refused)."""
-    if isinstance(x, bool):
-        raise TypeError(f"gradcheck: {name} must be a real number, got {x!r}")
-    value = to_float(x, f"gradcheck: {name}")
-    if not ok(value):
-        raise ValueError(f"gradcheck: {name} must be {must_be}, got {x!r}")
-    return value
-
-
 def gradcheck(
     f: Callable[..., Any],
     *args: Any,
@@ -191,9 +182,9 @@ def gradcheck(
         raise TypeError(f"gradcheck: f must be callable, got {type(f).__name__}")
     if not args:
         raise ValueError("gradcheck: give at least one argument to check f at")
-    eps = _setting("eps", eps, "positive", lambda x: x > 0.0)
-    atol = _setting("atol", atol, "non-negative", lambda x: x >= 0.0)
-    rtol = _setting("rtol", rtol, "non-negative", lambda x: x >= 0.0)
+    eps = to_non_negative(eps, "gradcheck: eps", positive=True)
+    atol = to_non_negative(atol, "gradcheck: atol")
+    rtol = to_non_negative(rtol, "gradcheck: rtol")
     xs = []
     for i, a in enumerate(args):
         try:

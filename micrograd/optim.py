@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
 
-from micrograd.engine import Value, real, to_float
+from micrograd.engine import Value, real, to_non_negative
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 
@@ -40,7 +39,7 @@ class Optimizer:
                     f"parameter {i} is parameter {seen[id(p)]} again: "
                     "each parameter must be given once"
                 )
-        self.lr = _non_negative("lr", lr)
+        self.lr = to_non_negative(lr, "lr")
 
     def zero_grad(self) -> None:
         """Set every parameter's gradient to 0.0."""
@@ -68,8 +67,8 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative("momentum", momentum)
-        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.momentum = to_non_negative(momentum, "momentum")
+        self.weight_decay = to_non_negative(weight_decay, "weight_decay")
         self.buffers: list[float | None] = [None] * len(self.params)
 
     def step(self) -> None:
@@ -105,13 +104,13 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
             raise TypeError(f"betas must be a pair of numbers (beta1, beta2), got {betas!r:.60}")
-        beta1, beta2 = (_non_negative(f"betas[{i}]", beta) for i, beta in enumerate(betas))
+        beta1, beta2 = (to_non_negative(beta, f"betas[{i}]") for i, beta in enumerate(betas))
         for i, beta in enumerate((beta1, beta2)):
             if not beta < 1.0:
                 raise ValueError(f"betas[{i}] must be in [0, 1), got {beta!r}")
         self.betas = (beta1, beta2)
-        self.eps = _non_negative("eps", eps)
-        self.weight_decay = _non_negative("weight_decay", weight_decay)
+        self.eps = to_non_negative(eps, "eps")
+        self.weight_decay = to_non_negative(weight_decay, "weight_decay")
         self.t = 0
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
@@ -152,13 +151,3 @@ def _gradients(params: list[Value]) -> list[float]:
                 f"parameter {i} has a gradient that is not a number: {p.grad!r:.60}"
             ) from None
     return grads
-
-
-def _non_negative(name: str, x: Any) -> float:
-    """``x`` as a float if it is a number >= 0, else TypeError/ValueError naming ``name``."""
-    if isinstance(x, bool):
-        raise TypeError(f"{name} must be a number, got {x!r}")
-    value = to_float(x, name)
-    if not value >= 0.0:  # also rejects NaN
-        raise ValueError(f"{name} must be non-negative, got {x!r}")
-    return value

@@ -220,7 +220,7 @@ def test_a_learning_rate_changed_to_a_string_raises_and_changes_nothing():
         (lambda p: Adam(p, betas=(0.9, "0.999")), TypeError, r"betas\[1\] must be a real"),
         (lambda p: Adam(p, betas=(1.0, 0.999)), ValueError, r"betas\[0\] must be in \[0, 1\)"),
         (lambda p: Adam(p, eps="1e-8"), TypeError, "eps must be a real number"),
-        (lambda p: Adam(p, weight_decay=True), TypeError, "weight_decay must be a number"),
+        (lambda p: Adam(p, weight_decay=True), TypeError, "weight_decay must be a real number"),
         (lambda p: SGD([*p, p[0]], lr=0.1), ValueError, "parameter 2 is parameter 0 again"),
     ],
 )
