@@ -17,7 +17,8 @@ import numbers
 import operator
 import os
 import random
-import tempfile
+import secrets
+import stat
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -103,15 +104,19 @@ class Module:
         if bad:
             raise ValueError(f"cannot save non-finite parameters: {_some(bad)}")
         text = json.dumps(state, indent=1) + "\n"
-        target = os.fspath(path)
-        folder, name = os.path.split(os.path.abspath(target))
-        fd, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        target = os.path.realpath(path)  # through a symbolic link: the link stays
+        folder, name = os.path.split(target)
+        temporary = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        # a new file gets 0o666 less the umask, as with open(path, 'w'); a replaced one
+        # keeps its permissions
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
                 f.flush()
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(f.fileno(), stat.S_IMODE(os.stat(target).st_mode))
                 os.fsync(f.fileno())
-            os.chmod(temporary, _FILE_MODE)
             os.replace(temporary, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -135,16 +140,6 @@ class Module:
                 f"got a JSON {type(state).__name__}"
             )
         self.load_state_dict(state)
-
-
-def _default_file_mode() -> int:
-    """The mode ``open(path, 'w')`` gives a new file: 0o666 less the umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-_FILE_MODE = _default_file_mode()
 
 
 class Neuron(Module):

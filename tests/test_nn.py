@@ -5,6 +5,7 @@ import math
 import os
 import pickle
 import random
+import stat
 import subprocess
 import sys
 
@@ -439,6 +440,24 @@ def test_save_keeps_the_usual_file_mode(tmp_path):
     with open(tmp_path / "plain", "w") as f:
         f.write("x")
     assert os.stat(path).st_mode == os.stat(tmp_path / "plain").st_mode
+
+
+def test_save_over_a_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(2, [1]).save(path)
+    os.chmod(path, 0o640)
+    MLP(2, [1]).save(path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o640
+
+
+def test_save_through_a_symbolic_link_writes_its_target(tmp_path):
+    target, link = tmp_path / "real.json", tmp_path / "model.json"
+    MLP(2, [1]).save(target)
+    link.symlink_to(target)
+    model = MLP(2, [1])
+    model.save(link)
+    assert link.is_symlink()
+    assert _saved(target) == model.state_dict()
 
 
 @pytest.mark.parametrize(
