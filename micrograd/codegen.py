@@ -740,11 +740,11 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     control flow in ``fn`` itself (``if x.data > 0``, a loop over ``.data``) is frozen
     as it went at trace time, and so is any number ``fn`` computes from ``.data``; a
     Value without parents made during the trace (``Value(x.data * 2)``, a result under
-    ``no_grad``) would be frozen too, so it raises TypeError. Arguments of a new shape (another length) trace again;
-    the last ``cache_size`` shapes are kept. ``check=True`` compares the first call of
-    each shape against eager mode and raises ValueError if value or gradients are not
-    equal: the code adds up every gradient in the order of the engine's backward walk,
-    so they are equal bit for bit.
+    ``no_grad``) would be frozen too, so it raises TypeError. Arguments of a new shape
+    (another length) trace again; the last ``cache_size`` shapes are kept.
+    ``check=True`` compares the first call of each shape against eager mode and raises
+    ValueError if value or gradients are not equal: the code adds up every gradient in
+    the order of the engine's backward walk, so they are equal bit for bit.
 
     Errors at run time are the eager engine's: the same type (ValueError for log of a
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
