@@ -455,6 +455,47 @@ def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
     }
 
 
+@dataclass
+class _BackwardStep:
+    """One node's step of the backward pass: ``head`` (``delta_sum = delta * partial``
+    for a sum with an outer op, else None) and, for each edge, the parent, its
+    accumulator, the term ``delta * partial`` and whether it is the accumulator's first
+    write."""
+
+    node: Value
+    line: _Line
+    delta: str | None  # d root / d node as text; None for the root (1.0)
+    head: str | None
+    edges: list[tuple[Value, str, str, bool]]
+
+
+def _backward_steps(
+    backward: list[Value],
+    root: Value,
+    names: Mapping[Value, str],
+    lines: Mapping[Value, _Line],
+    defined: set[Value],
+) -> Iterator[_BackwardStep]:
+    """The backward pass in the engine's order (`topological_order`), each edge's term
+    in the order of the node's parents; ``defined`` (the nodes whose accumulator exists
+    already) grows as the steps are read."""
+    for node in backward:
+        line = lines[node]
+        delta = None if node is root else f"delta_{names[node]}"
+        head = None
+        through = delta
+        if line.inner is not None:
+            _, through, partial = line.inner
+            head = f"{through} = {_times(delta, partial)}"
+        edges = []
+        for parent, partial in line.edges:
+            edges.append(
+                (parent, f"delta_{names[parent]}", _times(through, partial), parent not in defined)
+            )
+            defined.add(parent)
+        yield _BackwardStep(node, line, delta, head, edges)
+
+
 def to_python(root: Value, name: str = "forward_backward") -> str:
     """The source of a function ``name(*leaves) -> (root value, leaf gradients)``.
 
@@ -505,25 +546,18 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     root_name = names[root] if root in names else _literal(root.data)
     body.append(f"# backward pass: delta_u = d {root_name} / d u")
     has_delta: set[Value] = set()
-    for node in backward:
-        line = lines[node]
-        delta = None if node is root else f"delta_{names[node]}"
-        body.append(f"# {line.forward[-1]}")
-        if line.inner is not None:
-            _, inner_delta, partial = line.inner
-            body.append(f"{inner_delta} = {_times(delta, partial)}")
-            delta = inner_delta
-        for parent, partial in line.edges:
-            target = f"delta_{names[parent]}"
-            value = _times(delta, partial)
-            if parent in has_delta:
+    for step in _backward_steps(backward, root, names, lines, has_delta):
+        body.append(f"# {step.line.forward[-1]}")
+        if step.head is not None:
+            body.append(step.head)
+        for parent, target, value, first in step.edges:
+            if first:
+                body.append(f"{target} = {value}")
+            else:
                 body.append(
                     f"{target} += {value}  # {names[parent]} feeds several ops: "
                     "add to its accumulator"
                 )
-            else:
-                has_delta.add(parent)
-                body.append(f"{target} = {value}")
     grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
     if not interior:  # the root is a leaf or a constant
         grads = ["1.0"] * len(leaves)
@@ -863,28 +897,23 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     # derivative), unless its local derivatives are `_finite`; a parameter's accumulator
     # starts at its `.grad` and an interior node's at 0.0 (`zeros`), unless first set
     # outside such a test.
-    defined = set(params)
     zeros: set[str] = set()
-    for node in backward:
-        line = lines[node]
-        if not line.edges:
+    for step in _backward_steps(backward, root, names, lines, set(params)):
+        node, line, delta = step.node, step.line, step.delta
+        if not step.edges:
             continue
-        out = names[node]
-        delta: str | None = None if node is root else f"delta_{out}"
         if line.needs is not None:
             reads = list(line.needs)
         else:
-            reads = [out, *(n for n in map(get, node._prev) if n is not None)]
+            reads = [names[node], *(n for n in map(get, node._prev) if n is not None)]
         writes: dict[str, None] = {}
         if delta is not None:
             reads.append(delta)
         # a zero gradient times a finite number is zero, which changes no sum: no test
         tested = line.inner is not None or (delta is not None and not line.finite)
         statements = []
-        for parent, partial in line.edges:
-            target = f"delta_{names[parent]}"
-            value = _times(delta if line.inner is None else line.inner[1], partial)
-            if parent in defined:
+        for _, target, value, first in step.edges:
+            if not first:
                 if target not in writes:  # else set earlier in this step
                     reads.append(target)
                 statements.append(f"{target} += {value}")
@@ -894,17 +923,17 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
                 zeros.add(target)
                 reads.append(target)
                 statements.append(f"{target} += {value}")
-            defined.add(parent)
             writes[target] = None
         edges = "; ".join(statements)
-        if line.inner is None:
+        if step.head is None:
             text = [f"if {delta}: {edges}" if tested else edges]
         else:
-            total, inner_delta, partial = line.inner
+            assert line.inner is not None
+            total, inner_delta, _ = line.inner
             reads.append(total)
             writes[inner_delta] = None
-            head = f"{inner_delta} = {_times(delta, partial)}"
             body = f"if {inner_delta}: {edges}"
+            head = step.head
             text = [head, body] if delta is None else [f"if {delta}:", f"    {head}", f"    {body}"]
         groups.append(_Group(text, node._op, reads, list(writes)))
     delta_params = [f"delta_{names[v]}" for v in params]
