@@ -38,6 +38,7 @@ import math
 import operator
 import re
 import sys
+import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ from micrograd.engine import (
     Value,
     backprop,
     is_constant,
+    op_of,
     to_float,
     topological_order,
 )
@@ -193,18 +195,14 @@ class _Line:
     forward: list[str]
     edges: list[tuple[Value, str]]  # (parent, d node / d parent as text)
     inner: tuple[str, str, str] | None = None  # (sum's name, its delta, outer partial)
-    finite: bool = False  # every local derivative is finite where the values are
+    finite: bool = False  # every local derivative is a finite number (no names)
     needs: list[str] | None = None  # the names the derivatives use (None: any)
 
 
-_ARITHMETIC = re.compile(r"[\w.\s()+*-]*")  # names, numbers, + - * and parentheses
-_CALL = re.compile(r"\w\s*\(")
-
-
 def _finite(text: str) -> bool:
-    """Whether ``text`` is finite wherever its names are: +, - and * of names and numbers
-    (no division, power or function)."""
-    return "**" not in text and not _CALL.search(text) and bool(_ARITHMETIC.fullmatch(text))
+    """Whether ``text`` (a partial, constants pasted in) is a finite number whatever the
+    values: no names, no fields (any value, even a parameter's, can be infinite)."""
+    return "{" not in text and not _IDENTIFIER.search(text)
 
 
 class _Writer:
@@ -214,13 +212,12 @@ class _Writer:
         self.names = names
         self.wants = wants  # the nodes that take gradient
         self.wrap = wrap  # long sums over several lines (readable) or one
-        self.scope_names: set[str] = set()
         self.functions: dict[str, Any] = {}  # ops without a formula: their own functions
         self._prepared: dict[tuple[int, Any], tuple[str, list[str], bool, tuple[str, ...]]] = {}
         self._formulas: list[Formula] = []
 
     def node(self, node: Value, out: str) -> _Line:
-        op = node._rule
+        op = op_of(node)
         assert op is not None
         formula = op.formula
         if formula is None:
@@ -257,13 +254,12 @@ class _Writer:
         and ``out``, constants pasted in; whether every partial is `_finite`; the names
         that the partials use."""
         self._formulas.append(formula)  # keeps its id unique while cached
-        self.scope_names |= _names_in((formula.forward, *formula.partials))
         names = (*formula.inputs, *formula.params, "out")
         if constants is None:
             constants = (None,) * len(names)
         forward = _filled(formula.forward, names, constants)
         partials = [_filled(t, names, constants) for t in formula.partials]
-        finite = all(map(_finite, formula.partials)) and not {"inf", "nan", "(-inf)"} & {*constants}
+        finite = all(map(_finite, partials))
         used = tuple(n for n in (*formula.inputs, "out") if any(f"{{{n}}}" in t for t in partials))
         return forward, partials, finite, used
 
@@ -272,7 +268,6 @@ class _Writer:
         m = (len(parents) - k) // len(formula.groups)
         groups = [parents[k + g * m : k + (g + 1) * m] for g in range(len(formula.groups))]
         get = self.names.get
-        self.scope_names |= _names_in((formula.forward, formula.term, *formula.partials))
         fixed_names = (*formula.inputs, *formula.params)
         fixed_atoms = [get(p) for p in parents[:k]]
         fixed_constants = (
@@ -306,16 +301,25 @@ class _Writer:
                 if p in self.wants
             ]
         if formula.outer is None:
-            return _Line(lines, edges, finite=all(map(_finite, formula.partials)))
+            return _Line(lines, edges, finite=all(_finite(t) for _, t in edges))
         outer = formula.outer
-        self.scope_names |= _names_in((outer.forward, *outer.partials))
         names = {outer.inputs[0]: total, "out": out}
         lines.append(f"{out} = {_template(outer.forward, tuple(names)).format_map(names)}")
         partial = _template(outer.partials[0], tuple(names)).format_map(names)
         return _Line(lines, edges, (total, f"delta_{total}", partial))
 
     def _opaque(self, op: Op, node: Value, out: str) -> _Line:
-        """An op declared with functions, not text: call its own functions."""
+        """An op declared with functions, not text: call its own functions (TypeError
+        for one without a forward function, made the lecture's way)."""
+        try:
+            op.forward(*(p.data for p in node._prev))
+        except NotImplementedError as error:
+            raise TypeError(
+                f"op {op.name!r} cannot be compiled or written out: {error}; declare it "
+                "with micrograd.primitive or Op.declare"
+            ) from None
+        except (ArithmeticError, ValueError):
+            pass  # the forward raises here as it would in eager mode
         key = f"_op{id(op)}"
         self.functions[f"{key}_forward"] = op.forward
         args = ", ".join(self.names.get(p) or _literal(p.data) for p in node._prev)
@@ -336,7 +340,7 @@ def _names_in(texts: tuple[str, ...]) -> frozenset[str]:
     return frozenset(name for text in texts for name in _IDENTIFIER.findall(text))
 
 
-def _scope() -> Mapping[str, Any]:
+def _op_table_scope() -> Mapping[str, Any]:
     """The namespace the op table's text is written in (the ``add`` op's formula's)."""
     from micrograd import ops
 
@@ -345,9 +349,66 @@ def _scope() -> Mapping[str, Any]:
     return formula.scope
 
 
-def _reserved() -> set[str]:
-    """Names a label may not take: the op table's names, builtins, keywords."""
-    return {*_scope(), *dir(builtins), *keyword.kwlist, "inf", "nan", "out"}
+_MISSING = object()
+# names that the generated code itself uses, whatever the ops' scopes say
+_OWN = {"sum": builtins.sum, "inf": math.inf, "nan": math.nan}
+
+
+@dataclass
+class _Global:
+    """A name that formula text uses from its scope: the object, and the module it can be
+    imported from (None: none found)."""
+
+    value: Any
+    module: str | None
+    op: str
+
+
+def _globals(nodes: list[Value]) -> dict[str, _Global]:
+    """The names that the formulas of ``nodes``' ops take from their scopes (or from
+    builtins), TypeError where two scopes give one name different objects."""
+    found: dict[str, _Global] = {n: _Global(v, None, "") for n, v in _OWN.items()}
+    seen: set[int] = set()
+    for node in nodes:
+        op = op_of(node)
+        formula = op.formula if op is not None else None
+        while formula is not None and id(formula) not in seen:
+            seen.add(id(formula))
+            local = {*formula.inputs, *formula.params, *formula.groups, "out"}
+            texts = (formula.forward, formula.term, *formula.partials)
+            for name in _names_in(texts) - local:
+                scope = formula.scope
+                value = scope[name] if name in scope else getattr(builtins, name, _MISSING)
+                if value is _MISSING:
+                    continue  # an undefined name: the op's own functions raise NameError too
+                known = found.get(name)
+                if known is None:
+                    found[name] = _Global(value, _module_of(name, value, scope), repr(op))
+                elif known.value is not value:
+                    where = f"op {known.op}" if known.op else "the generated code"
+                    raise TypeError(
+                        f"the formulas of op {op!r} and {where} give the name {name!r} "
+                        f"different meanings ({value!r:.40} and {known.value!r:.40}); "
+                        "rename it in one of their scopes"
+                    )
+            formula = formula.outer
+    return found
+
+
+def _module_of(name: str, value: Any, scope: Mapping[str, Any]) -> str | None:
+    """The module that ``from module import name`` gives ``value`` from, if any."""
+    if getattr(builtins, name, _MISSING) is value:
+        return "builtins"
+    for module in (scope.get("__name__"), getattr(value, "__module__", None)):
+        if isinstance(module, str) and getattr(sys.modules.get(module), name, _MISSING) is value:
+            return module
+    return None
+
+
+def _reserved(found: Mapping[str, _Global]) -> set[str]:
+    """Names a label or the function may not take: the names the ops' text uses, the op
+    table's names, builtins, keywords."""
+    return {*found, *_op_table_scope(), *dir(builtins), *keyword.kwlist, "inf", "nan", "out"}
 
 
 # ---------------------------------------------------------------------------
@@ -373,14 +434,19 @@ def _graph(root: Value) -> tuple[list[Value], list[Value]]:
 
 
 def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
-    """Each node's label where it is a valid, unique identifier that is free to use."""
+    """Each node's label where it is a valid, unique identifier that is free to use.
+
+    Python reads identifiers in NFKC normal form (a fullwidth ``ｘ`` is ``x``): labels
+    are compared in that form, and a label not written in it is not used."""
     counts: dict[str, int] = {}
     for v in nodes:
-        counts[v.label] = counts.get(v.label, 0) + 1
+        key = unicodedata.normalize("NFKC", v.label)
+        counts[key] = counts.get(key, 0) + 1
     return {
         v: v.label
         for v in nodes
         if v.label.isidentifier()
+        and unicodedata.normalize("NFKC", v.label) == v.label
         and counts[v.label] == 1
         and v.label not in reserved
         and not v.label.startswith(("_", "delta_"))
@@ -389,12 +455,56 @@ def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
     }
 
 
+@dataclass
+class _BackwardStep:
+    """One node's step of the backward pass: ``head`` (``delta_sum = delta * partial``
+    for a sum with an outer op, else None) and, for each edge, the parent, its
+    accumulator, the term ``delta * partial`` and whether it is the accumulator's first
+    write."""
+
+    node: Value
+    line: _Line
+    delta: str | None  # d root / d node as text; None for the root (1.0)
+    head: str | None
+    edges: list[tuple[Value, str, str, bool]]
+
+
+def _backward_steps(
+    backward: list[Value],
+    root: Value,
+    names: Mapping[Value, str],
+    lines: Mapping[Value, _Line],
+    defined: set[Value],
+) -> Iterator[_BackwardStep]:
+    """The backward pass in the engine's order (`topological_order`), each edge's term
+    in the order of the node's parents; ``defined`` (the nodes whose accumulator exists
+    already) grows as the steps are read."""
+    for node in backward:
+        line = lines[node]
+        delta = None if node is root else f"delta_{names[node]}"
+        head = None
+        through = delta
+        if line.inner is not None:
+            _, through, partial = line.inner
+            head = f"{through} = {_times(delta, partial)}"
+        edges = []
+        for parent, partial in line.edges:
+            edges.append(
+                (parent, f"delta_{names[parent]}", _times(through, partial), parent not in defined)
+            )
+            defined.add(parent)
+        yield _BackwardStep(node, line, delta, head, edges)
+
+
 def to_python(root: Value, name: str = "forward_backward") -> str:
     """The source of a function ``name(*leaves) -> (root value, leaf gradients)``.
 
     Its parameters are the leaves of ``root``'s graph (Values without parents that are
     not constants), named by their labels where those are valid, unique identifiers,
-    else ``v0, v1, ...`` by position; constants are written as literals. The body is
+    else ``v0, v1, ...`` by position (Python reads a name in NFKC form: a label not
+    written in that form is not used); constants are written as literals. ``name`` may
+    not be a name the code uses (ValueError). An op's formula text is written as it is,
+    with import lines for the names it takes from its scope. The body is
     the forward pass, one op per line in topological order, then the backward pass in
     reverse order: for node n = op(u, ...), ``delta_u = delta_n * (d n / d u)`` with the
     local derivative written as the op's formula, ``+=`` where u feeds several ops.
@@ -410,7 +520,18 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     leaves, backward = _graph(root)
     interior = backward[::-1]  # forward order
     nodes = [*leaves, *interior]
-    names = _label_names(nodes, _reserved() | {name})
+    found = _globals(interior)
+    reserved = _reserved(found)
+    if (
+        name in reserved
+        or unicodedata.normalize("NFKC", name) in reserved
+        or name != (unicodedata.normalize("NFKC", name))
+    ):
+        raise ValueError(
+            f"to_python: name {name!r} is taken: the generated code uses it (the op table's "
+            "names, builtins) or Python reads it as another name"
+        )
+    names = _label_names(nodes, reserved | {name})
     counter = iter(range(sys.maxsize))
     for v in nodes:
         if v not in names:
@@ -425,35 +546,28 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     root_name = names[root] if root in names else _literal(root.data)
     body.append(f"# backward pass: delta_u = d {root_name} / d u")
     has_delta: set[Value] = set()
-    for node in backward:
-        line = lines[node]
-        delta = None if node is root else f"delta_{names[node]}"
-        body.append(f"# {line.forward[-1]}")
-        if line.inner is not None:
-            _, inner_delta, partial = line.inner
-            body.append(f"{inner_delta} = {_times(delta, partial)}")
-            delta = inner_delta
-        for parent, partial in line.edges:
-            target = f"delta_{names[parent]}"
-            value = _times(delta, partial)
-            if parent in has_delta:
+    for step in _backward_steps(backward, root, names, lines, has_delta):
+        body.append(f"# {step.line.forward[-1]}")
+        if step.head is not None:
+            body.append(step.head)
+        for parent, target, value, first in step.edges:
+            if first:
+                body.append(f"{target} = {value}")
+            else:
                 body.append(
                     f"{target} += {value}  # {names[parent]} feeds several ops: "
                     "add to its accumulator"
                 )
-            else:
-                has_delta.add(parent)
-                body.append(f"{target} = {value}")
     grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
     if not interior:  # the root is a leaf or a constant
         grads = ["1.0"] * len(leaves)
     if writer.functions:
-        ops = ", ".join(sorted({_describe(n) for n in interior if n._rule.formula is None}))  # type: ignore[union-attr]
+        ops = ", ".join(sorted({_describe(n) for n in interior if _formula_of(n) is None}))
         raise TypeError(
             f"to_python: ops declared with functions instead of formula text cannot be "
             f"written out: {ops}"
         )
-    header = _imports(writer.scope_names)
+    header = _imports(found, frozenset(_IDENTIFIER.findall("\n".join(body))))
     tuple_text = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
     signature = ", ".join(names[v] for v in leaves)
     source = [*header, f"def {name}({signature}):"]
@@ -466,20 +580,38 @@ def _describe(node: Value) -> str:
     return repr(node._op)
 
 
-def _imports(used: set[str]) -> list[str]:
-    """Import lines for the op table's names that the code uses."""
-    scope = _scope()
-    modules, names = [], []
-    for name in sorted(used & set(scope)):
-        obj = scope[name]
-        if getattr(builtins, name, None) is obj:
+def _formula_of(node: Value) -> Formula | None:
+    op = op_of(node)
+    return op.formula if op is not None else None
+
+
+def _imports(found: Mapping[str, _Global], used: frozenset[str]) -> list[str]:
+    """Import lines for the names from the ops' scopes that the code uses (TypeError for
+    one that no module gives)."""
+    modules: list[str] = []
+    names: dict[str, list[str]] = {}
+    for name in sorted(used & set(found)):
+        item = found[name]
+        if name in _OWN or item.module == "builtins":
             continue
-        if type(obj) is type(math):
-            modules.append(f"import {name}")
+        if isinstance(item.value, type(math)):
+            module = item.value.__name__
+            parent, _, last = module.rpartition(".")
+            if module == name:
+                modules.append(f"import {name}")
+            elif last == name:
+                modules.append(f"from {parent} import {name}")
+            else:
+                modules.append(f"import {module} as {name}")
+        elif item.module is None:
+            raise TypeError(
+                f"to_python: the formula of op {item.op} uses {name!r} from its scope, "
+                "which is no module's global: the code could not import it (declare the "
+                "op with scope=globals() of the module that defines it)"
+            )
         else:
-            names.append(name)
-    if names:
-        modules.append(f"from {scope['__name__']} import {', '.join(names)}")
+            names.setdefault(item.module, []).append(name)
+    modules += [f"from {m} import {', '.join(ns)}" for m, ns in names.items()]
     for constant in ("inf", "nan"):
         if constant in used:
             modules.append(f"from math import {constant}")
@@ -515,6 +647,20 @@ class CompiledStep:
         self.__name__ = getattr(fn, "__name__", "compiled")
 
     def __call__(self, *args: Any) -> float:
+        program = self._program(args)
+        data = list(_flatten(args))
+        try:
+            return program.run(data)
+        except (ArithmeticError, ValueError) as error:
+            raise _retold(error, program) from None
+
+    def source(self, *args: Any) -> str:
+        """The generated source for arguments shaped like ``args`` (traced if new)."""
+        return self._program(args).source
+
+    def _program(self, args: tuple[Any, ...]) -> _Program:
+        """The program for the shape of ``args``: cached, else traced (and cached, the
+        least recently used dropped beyond ``cache_size``)."""
         key = _structure(args, "")
         program = self._programs.get(key)
         if program is None:
@@ -524,19 +670,7 @@ class CompiledStep:
                 self._programs.popitem(last=False)
         else:
             self._programs.move_to_end(key)
-        data = list(_flatten(args))
-        try:
-            return program.run(data)
-        except (ArithmeticError, ValueError) as error:
-            raise _retold(error, program) from None
-
-    def source(self, *args: Any) -> str:
-        """The generated source for arguments shaped like ``args`` (traced if new)."""
-        key = _structure(args, "")
-        program = self._programs.get(key)
-        if program is None:
-            program = self._programs[key] = self._trace(args)
-        return program.source
+        return program
 
     def _trace(self, args: tuple[Any, ...]) -> _Program:
         inputs: list[Value] = []
@@ -548,6 +682,8 @@ class CompiledStep:
 
         traced = [_rebuild(a, leaf) for a in args]
         with _no_gc():  # a graph makes no cycles; collecting would only rescan it
+            # the Values that exist before the trace (held, so that no id is reused)
+            existing = [o for o in gc.get_objects() if isinstance(o, Value)]
             out = self.fn(*traced)
             if not isinstance(out, Value):
                 raise TypeError(
@@ -555,6 +691,16 @@ class CompiledStep:
                     f"{out!r:.60}"
                 )
             program = _program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
+            before = {*map(id, existing), *map(id, inputs)}
+            del existing
+            fresh = [p for p in program.params if id(p) not in before]
+        if fresh:
+            raise TypeError(
+                f"compile: the function made {len(fresh)} Value(s) without parents while "
+                f"traced (first: {fresh[0]!r:.60}), such as Value(x.data * 2) or a result "
+                "under no_grad: the code would keep their traced data on every call. Compute "
+                "them with ops on the arguments, or use plain numbers for fixed numbers"
+            )
         if self.check:
             self._check(args, out, program)
         return program
@@ -626,11 +772,13 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
 
     Branches inside ops (relu, abs, the hinge) are evaluated on every call. Python
     control flow in ``fn`` itself (``if x.data > 0``, a loop over ``.data``) is frozen
-    as it went at trace time. Arguments of a new shape (another length) trace again;
-    the last ``cache_size`` shapes are kept. ``check=True`` compares the first call of
-    each shape against eager mode and raises ValueError if value or gradients are not
-    equal: the code adds up every gradient in the order of the engine's backward walk,
-    so they are equal bit for bit.
+    as it went at trace time, and so is any number ``fn`` computes from ``.data``; a
+    Value without parents made during the trace (``Value(x.data * 2)``, a result under
+    ``no_grad``) would be frozen too, so it raises TypeError. Arguments of a new shape
+    (another length) trace again; the last ``cache_size`` shapes are kept.
+    ``check=True`` compares the first call of each shape against eager mode and raises
+    ValueError if value or gradients are not equal: the code adds up every gradient in
+    the order of the engine's backward walk, so they are equal bit for bit.
 
     Errors at run time are the eager engine's: the same type (ValueError for log of a
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
@@ -642,6 +790,8 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
+    if not isinstance(check, bool):
+        raise TypeError(f"compile: check must be True or False, got {check!r:.60}")
     if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 1:
         raise ValueError(f"compile: cache_size must be a positive int, got {cache_size!r}")
     return CompiledStep(fn, check, cache_size)
@@ -653,16 +803,19 @@ def _structure(x: Any, where: str) -> Any:
         return tuple(_structure(a, f"argument {i}") for i, a in enumerate(x))
     if isinstance(x, (list, tuple)):
         return (type(x), tuple(_structure(a, f"{where}[{i}]") for i, a in enumerate(x)))
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
-        try:
-            if isinstance(x, bool):
-                raise TypeError
-            to_float(x)
-        except TypeError:
-            raise TypeError(
-                f"compile: arguments must be numbers or (nested) lists of numbers, got "
-                f"{type(x).__name__} at {where}: {x!r:.60}"
-            ) from None
+    if x.__class__ is float:
+        return None
+    try:
+        if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
+            raise TypeError  # a truth value is not a number here
+        to_float(x)
+    except TypeError:
+        raise TypeError(
+            f"compile: arguments must be numbers or (nested) lists of numbers, got "
+            f"{type(x).__name__} at {where}: {x!r:.60}"
+        ) from None
+    except OverflowError:
+        raise OverflowError(f"compile: {where} is too large for a float: {x!r:.60}") from None
     return None
 
 
@@ -719,6 +872,7 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     """Generate and compile the code of ``root``'s graph with ``inputs`` as the arguments."""
     input_ids = {id(v): i for i, v in enumerate(inputs)}
     leaves, backward = _graph(root)
+    found = _globals(backward)
     params = [v for v in leaves if id(v) not in input_ids]
     names: dict[Value, str] = {}
     for i, v in enumerate(inputs):
@@ -743,28 +897,23 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     # derivative), unless its local derivatives are `_finite`; a parameter's accumulator
     # starts at its `.grad` and an interior node's at 0.0 (`zeros`), unless first set
     # outside such a test.
-    defined = set(params)
     zeros: set[str] = set()
-    for node in backward:
-        line = lines[node]
-        if not line.edges:
+    for step in _backward_steps(backward, root, names, lines, set(params)):
+        node, line, delta = step.node, step.line, step.delta
+        if not step.edges:
             continue
-        out = names[node]
-        delta: str | None = None if node is root else f"delta_{out}"
         if line.needs is not None:
             reads = list(line.needs)
         else:
-            reads = [out, *(n for n in map(get, node._prev) if n is not None)]
+            reads = [names[node], *(n for n in map(get, node._prev) if n is not None)]
         writes: dict[str, None] = {}
         if delta is not None:
             reads.append(delta)
         # a zero gradient times a finite number is zero, which changes no sum: no test
         tested = line.inner is not None or (delta is not None and not line.finite)
         statements = []
-        for parent, partial in line.edges:
-            target = f"delta_{names[parent]}"
-            value = _times(delta if line.inner is None else line.inner[1], partial)
-            if parent in defined:
+        for _, target, value, first in step.edges:
+            if not first:
                 if target not in writes:  # else set earlier in this step
                     reads.append(target)
                 statements.append(f"{target} += {value}")
@@ -774,17 +923,17 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
                 zeros.add(target)
                 reads.append(target)
                 statements.append(f"{target} += {value}")
-            defined.add(parent)
             writes[target] = None
         edges = "; ".join(statements)
-        if line.inner is None:
+        if step.head is None:
             text = [f"if {delta}: {edges}" if tested else edges]
         else:
-            total, inner_delta, partial = line.inner
+            assert line.inner is not None
+            total, inner_delta, _ = line.inner
             reads.append(total)
             writes[inner_delta] = None
-            head = f"{inner_delta} = {_times(delta, partial)}"
             body = f"if {inner_delta}: {edges}"
+            head = step.head
             text = [head, body] if delta is None else [f"if {delta}:", f"    {head}", f"    {body}"]
         groups.append(_Group(text, node._op, reads, list(writes)))
     delta_params = [f"delta_{names[v]}" for v in params]
@@ -800,7 +949,8 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     source, ops, getters, final_slots = _assemble(groups, initial, zeros, finals)
     filename = f"<micrograd.compile {what} #{next(_counter)}>"
     code = _compile_source(source, filename, len(backward))
-    namespace = dict(_scope(), inf=math.inf, nan=math.nan, **writer.functions, **getters)
+    namespace = {n: g.value for n, g in found.items()}
+    namespace.update(writer.functions, **getters)
     exec(code, namespace)
     chunks = [namespace[f"_chunk{k}"] for k in range(namespace["_chunks"])]
     grad_slots, value_slot = final_slots[:-1], final_slots[-1]

@@ -43,6 +43,7 @@ __all__ = [
     "is_grad_enabled",
     "local_derivatives",
     "no_grad",
+    "op_of",
     "primitive",
     "real",
     "register_number_type",
@@ -631,6 +632,11 @@ def _is_variable(v: Value) -> bool:
 def is_constant(v: Value) -> bool:
     """True for a number lifted into the graph (`constant`): it needs no gradient."""
     return v._rule is CONSTANT
+
+
+def op_of(v: Value) -> Op | None:
+    """The op that made ``v`` (its forward and local derivatives); None for a leaf."""
+    return v._rule if v._prev else None
 
 
 def _compared(x: Any) -> float | None:

@@ -22,13 +22,13 @@ d out / d x_i for every input, given the output ``out`` and the inputs.
 
 from __future__ import annotations
 
-import builtins
-import math
+import math  # noqa: F401 (the table's text calls math.tanh and math.fabs)
 import operator
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any, Protocol
 
+from micrograd import floatops
 from micrograd.engine import Formula, Op, Value, real
 
 __all__ = [
@@ -56,57 +56,8 @@ __all__ = [
     "truediv",
 ]
 
-_abs = builtins.abs  # `abs` below names the op
 _data_of = operator.attrgetter("data")
-
-
-# ---------------------------------------------------------------------------
-# Forward functions on floats: Python's float semantics, with the op's name in errors
-# ---------------------------------------------------------------------------
-
-
-def _log(x: float) -> float:
-    if x <= 0.0:
-        raise ValueError(f"log: operand must be positive, got {x!r}")
-    return math.log(x)
-
-
-def _sqrt(x: float) -> float:
-    if x < 0.0:
-        raise ValueError(f"sqrt: operand must be non-negative, got {x!r}")
-    return math.sqrt(x)
-
-
-def _pow(base: float, exponent: float) -> float:
-    if base < 0.0 and math.isfinite(exponent) and not float(exponent).is_integer():
-        raise ValueError(
-            f"pow: negative base {base!r} to the non-integer power {exponent!r} has no real value"
-        )
-    try:
-        result: float = base**exponent
-    except OverflowError:
-        raise OverflowError(f"pow: {base!r} ** {exponent!r} overflows a float") from None
-    return result
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)
-    except OverflowError:
-        raise OverflowError(f"exp: exp({x!r}) overflows a float") from None
-
-
-def _sigmoid(x: float) -> float:
-    """1 / (1 + e^-x), taking e^t only for t <= 0, so it never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
-
-
-def _softplus(x: float) -> float:
-    """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), which never overflows."""
-    return max(x, 0.0) + math.log1p(math.exp(-_abs(x)))
+_step = floatops.step
 
 
 def _dot(bias: float, weights: Iterable[float], inputs: Iterable[float]) -> float:
@@ -127,29 +78,16 @@ def _affine(bias: float, *weights_and_inputs: float) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Pieces of derivatives that are constant between kinks (floats on every kind of input)
+# Derivatives of pow (on every kind of input; the others are one line in the table)
 # ---------------------------------------------------------------------------
 
 
-def _step(x: Any, below: float = 0.0) -> float:
-    """d relu(x) / dx: 1 for x > 0, else ``below`` (0: the kink counts as below, as in
-    PyTorch). At x = nan, as PyTorch: 1 for relu (below = 0), ``below`` for leaky relu."""
-    r = x if x.__class__ is float else real(x)
-    return 1.0 if r > 0.0 else below if r <= 0.0 or below else 1.0
-
-
-def _sign(x: Any) -> float:
-    """d |x| / dx: the sign of x, 0 at 0 (as in PyTorch)."""
-    r = real(x)
-    return 1.0 if r > 0.0 else -1.0 if r < 0.0 else 0.0
-
-
-def _pow_d_base(out: Any, base: Any, exponent: Any) -> Any:
+def pow_d_base(out: Any, base: Any, exponent: Any) -> Any:
     """d b^e / d b = e b^(e-1), 0 when e == 0."""
     return exponent * base ** (exponent - 1.0) if real(exponent) != 0.0 else 0.0
 
 
-def _pow_d_exponent(out: Any, base: Any, exponent: Any) -> Any:
+def pow_d_exponent(out: Any, base: Any, exponent: Any) -> Any:
     """d b^e / d e = b^e ln b; 0 at b == 0 for e >= 0 (PyTorch's convention), undefined
     for b < 0."""
     if real(base) == 0.0 and real(exponent) >= 0.0:
@@ -179,31 +117,31 @@ mul = Op.declare("*", "a * b", ("b", "a"), 2, scope=_scope,
 truediv = Op.declare("/", "a / b", ("1.0 / b", "-out / b"), 2, scope=_scope,
                      method="__truediv__", reflected="__rtruediv__", doc="a / b")
 # x ** c for a plain number c is an op of its own with one input, named like "**2"
-power_constant = Op("**", "_pow(x, c)", ("c * x ** (c - 1.0) if c else 0.0",), scope=_scope,
+power_constant = Op("**", "floatops.pow(x, c)", ("c * x ** (c - 1.0) if c else 0.0",), scope=_scope,
                     params={"c": None}, label="**{}")
-pow = Op.declare("**", "_pow(a, b)", ("_pow_d_base(out, a, b)", "_pow_d_exponent(out, a, b)"),
+pow = Op.declare("**", "floatops.pow(a, b)", ("pow_d_base(out, a, b)", "pow_d_exponent(out, a, b)"),
                  2, scope=_scope, lazy=True,
                  method="__pow__", reflected="__rpow__", with_constant=power_constant,
                  doc="a ** b; with a number b, the op '**b' of a alone")
 neg = Op.declare("neg", "-x", ("-1.0",), scope=_scope,
                  method="__neg__", doc="-x")
-abs = Op.declare("abs", "_abs(x)", ("_sign(x)",), scope=_scope,
+abs = Op.declare("abs", "math.fabs(x)", ("floatops.sign(x)",), scope=_scope,
                  method="__abs__", doc="|x|; d/dx = sign(x), 0 at 0")
-exp = Op.declare("exp", "_exp(x)", ("out",), scope=_scope,
+exp = Op.declare("exp", "floatops.exp(x)", ("out",), scope=_scope,
                  doc="e^x; d/dx = e^x")
-log = Op.declare("log", "_log(x)", ("1.0 / x",), scope=_scope,
+log = Op.declare("log", "floatops.log(x)", ("1.0 / x",), scope=_scope,
                  doc="ln x for x > 0; d/dx = 1/x")
-sqrt = Op.declare("sqrt", "_sqrt(x)", ("0.5 / out",), scope=_scope,
+sqrt = Op.declare("sqrt", "floatops.sqrt(x)", ("0.5 / out",), scope=_scope,
                   doc="sqrt(x) for x >= 0; d/dx = 1 / (2 sqrt(x))")
 tanh = Op.declare("tanh", "math.tanh(x)", ("1.0 - out * out",), scope=_scope,
                   doc="tanh x; d/dx = 1 - tanh^2 x. Finite for every float.")
-sigmoid = Op.declare("sigmoid", "_sigmoid(x)", ("out * (1.0 - out)",), scope=_scope,
+sigmoid = Op.declare("sigmoid", "floatops.sigmoid(x)", ("out * (1.0 - out)",), scope=_scope,
                      doc="1 / (1 + e^-x); d/dx = s (1 - s). Finite for every float.")
-relu = Op.declare("ReLU", "0.0 if x <= 0.0 else x", ("_step(out)",), scope=_scope,
+relu = Op.declare("ReLU", "0.0 if x <= 0.0 else x", ("floatops.step(out)",), scope=_scope,
                   method="relu", doc="max(0, x); d/dx = 1 for x > 0, else 0")
-softplus = Op.declare("softplus", "_softplus(x)", ("sigmoid(x)",), scope=_scope,
+softplus = Op.declare("softplus", "floatops.softplus(x)", ("sigmoid(x)",), scope=_scope,
                       doc="log(1 + e^x), a smooth relu; d/dx = sigmoid(x). Never overflows.")
-leaky_relu = Op.declare("leaky_relu", "x if x > 0.0 else slope * x", ("_step(x, slope)",),
+leaky_relu = Op.declare("leaky_relu", "x if x > 0.0 else slope * x", ("floatops.step(x, slope)",),
                         scope=_scope, params={"slope": 0.01}, label="leaky_relu({})",
                         doc="x for x > 0, else slope * x; d/dx = 1 or slope")
 # w . x + b as one node with inputs (b, w_1..w_n, x_1..x_n): d/db = 1, d/dw_i = x_i, d/dx_i = w_i

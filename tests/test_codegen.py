@@ -5,8 +5,11 @@ from __future__ import annotations
 import gc
 import math
 import re
+import sys
 import weakref
+from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +17,7 @@ from hypothesis import strategies as st
 import micrograd
 from micrograd import Value, losses, ops
 from micrograd.datasets import make_moons
-from micrograd.engine import Formula, Op, backprop, declared_ops
+from micrograd.engine import Formula, Op, backprop, declared_ops, op_of
 from micrograd.nn import MLP
 from micrograd.optim import SGD
 
@@ -294,7 +297,7 @@ def test_new_shapes_trace_again_and_the_cache_is_bounded() -> None:
 
     def f(xs: list[float]) -> Value:
         calls.append(len(xs))
-        return sum((w * x for x in xs), Value(0.0))
+        return sum((w * x for x in xs), 0.0)
 
     step = micrograd.compile(f, cache_size=2)
     assert step([1.0, 2.0]) == 3.0 and step([4.0, 5.0]) == 9.0
@@ -362,7 +365,7 @@ def test_nested_arguments_keep_lists_and_tuples() -> None:
 
     def f(pairs: list[tuple[float, float]]) -> Value:
         seen.append(type(pairs[0]))
-        return sum((w * a * b for a, b in pairs), Value(0.0))
+        return sum((w * a * b for a, b in pairs), 0.0)
 
     assert micrograd.compile(f)([(1.0, 2.0), (3, 4.0)]) == 3.0 * 14.0
     assert seen == [tuple]
@@ -421,3 +424,213 @@ def test_a_graph_of_200_000_nodes_compiles() -> None:
     assert step(0.25) == root.data
     assert [w.grad for w in ws] == expected
     assert step.source(0.25).count("def _chunk") > 10
+
+
+# --- ops declared in their own scope ---------------------------------------------------------
+
+
+def cube_of(x: float) -> float:
+    """x^3, a function of this module that an op's formula text calls."""
+    return x * x * x
+
+
+CUBE = Op("cube", "cube_of(x)", ("3.0 * x * x",), scope=globals())
+
+
+def run_fresh(source: str, *args: float) -> tuple[float, tuple[float, ...]]:
+    """Run ``source`` in a namespace of its own: it must import what it uses."""
+    return run_source(source, *args)
+
+
+def test_ops_with_formulas_in_their_own_scope_compile_and_write_out() -> None:
+    w = Value(1.5)
+    step = micrograd.compile(lambda a: CUBE(w * a), check=True)
+    assert step(2.0) == 27.0  # (1.5 * 2)^3
+    assert w.grad == 3.0 * 1.5**2 * 2.0**3  # d/dw (w a)^3 = 3 w^2 a^3
+    # to_python imports the function from its module; a label equal to it is not used
+    for label in ("x", "cube_of"):
+        source = micrograd.to_python(CUBE(Value(2.0, label=label)))
+        assert f"from {__name__} import cube_of" in source
+        assert run_fresh(source, 2.0) == (8.0, (12.0,))
+    # the README's op: text in no names at all
+    cube = Op("cube", "x * x * x", ("3.0 * x * x",), scope={}, doc="x^3")
+    assert run_fresh(micrograd.to_python(cube(Value(3.0, label="x"))), 3.0) == (27.0, (27.0,))
+    assert micrograd.compile(lambda a: cube(w * a))(2.0) == 27.0
+
+
+def test_a_name_two_scopes_disagree_on_is_refused() -> None:
+    def local_cube(x: float) -> float:
+        return x**3
+
+    mine = Op("cube", "cube_of(x)", ("3.0 * x * x",), scope={"cube_of": local_cube})
+    x = Value(2.0, label="x")
+    # compile runs it in the op's own namespace; to_python cannot import a local function
+    assert micrograd.compile(lambda a: mine(a), check=True)(2.0) == 8.0
+    with pytest.raises(TypeError, match=r"'cube_of'.*no module"):
+        micrograd.to_python(mine(x))
+    with pytest.raises(TypeError, match="'cube_of' different meanings"):
+        micrograd.to_python(mine(x) + CUBE(x))
+    with pytest.raises(TypeError, match="'cube_of' different meanings"):
+        micrograd.compile(lambda a: mine(a) + CUBE(a))(2.0)
+
+
+def test_labels_python_reads_as_other_names_are_not_used() -> None:
+    """Python reads identifiers in NFKC form: fullwidth ｖ0 is v0, ｘ is x."""
+    a, b = Value(2.0, label="ｖ0"), Value(3.0, label="p")
+    root = a * b + b
+    root.backward()
+    value, grads = run_source(micrograd.to_python(root), 2.0, 3.0)
+    assert (value, grads) == (9.0, (3.0, 3.0)) == (root.data, (a.grad, b.grad))
+    x, x_wide = Value(2.0, label="x"), Value(3.0, label="ｘ")
+    assert run_source(micrograd.to_python(x * x_wide), 2.0, 3.0) == (6.0, (3.0, 2.0))
+    with pytest.raises(ValueError, match="taken"):
+        micrograd.to_python(x * x_wide, name="ｓｕｍ")
+
+
+def test_function_names_the_code_uses_are_refused() -> None:
+    x = Value(0.5, label="x")
+    root = x.tanh().exp()  # math.tanh, floatops.exp
+    for name in ("math", "sum", "floatops", "inf", "tanh"):
+        with pytest.raises(ValueError, match=f"name '{name}' is taken"):
+            micrograd.to_python(root, name=name)
+    namespace: dict[str, object] = {}
+    exec(micrograd.to_python(root, name="f"), namespace)
+    assert namespace["f"](0.5)[0] == math.exp(math.tanh(0.5))  # type: ignore[operator, index]
+
+
+# --- compile: what it refuses and what it keeps ---------------------------------------------
+
+
+def test_a_failing_check_keeps_the_parameters_gradients() -> None:
+    w = Value(0.0)
+    w.grad = 42.0
+    with pytest.raises(ZeroDivisionError):
+        micrograd.compile(lambda x: (w * x).sqrt(), check=True)(1.0)  # d sqrt at 0
+    assert w.grad == 42.0
+
+
+def test_values_made_from_data_during_the_trace_are_refused() -> None:
+    w = Value(2.0)
+
+    def detached(x: Value) -> Value:
+        return w * Value(x.data * 2)  # frozen at its traced data: silently stale
+
+    def under_no_grad(x: Value) -> Value:
+        with micrograd.no_grad():
+            c = x * 2
+        return w * c
+
+    for fn in (detached, under_no_grad):
+        with pytest.raises(TypeError, match="without parents while traced"):
+            micrograd.compile(fn)(1.0)
+    # Values built before the trace, and numbers, are fine
+    bias = Value(1.0)
+    step = micrograd.compile(lambda x: w * x * 2 + bias)
+    assert step(1.0) == 5.0 and step(3.0) == 13.0
+
+
+def test_a_zero_gradient_through_an_infinite_derivative_passes_nothing() -> None:
+    """backward skips a node whose gradient is 0: d/dw of relu(w c) + w at w = -1,
+    c = inf is 1 (relu' = 0 there, and 0 * c is not formed), not nan."""
+    w, c = Value(-1.0), Value(math.inf)
+    root = (w * c).relu() + w
+    root.backward()
+    assert w.grad == 1.0
+    w.grad = c.grad = 0.0
+    step = micrograd.compile(lambda: (w * c).relu() + w, check=True)
+    assert step() == -1.0
+    assert w.grad == 1.0 and c.grad == 0.0
+
+
+def test_compile_refuses_bad_options_and_arguments() -> None:
+    w = Value(1.0)
+    with pytest.raises(TypeError, match="check must be True or False"):
+        micrograd.compile(lambda x: w * x, check="yes")  # type: ignore[arg-type]
+    step = micrograd.compile(lambda x: w * x)
+    with pytest.raises(TypeError, match="bool at argument 0"):
+        step(np.bool_(True))
+    with pytest.raises(OverflowError, match=r"argument 0\[1\] is too large for a float"):
+        step([1.0, 10**400])
+    assert step(np.float64(2.0)) == 2.0 and step(3) == 3.0
+
+
+def test_source_keeps_the_cache_bounded() -> None:
+    w = Value(1.0)
+    traced = []
+
+    def f(xs: list[float]) -> Value:
+        traced.append(len(xs))
+        return sum((w * x for x in xs), 0.0)  # type: ignore[return-value]
+
+    step = micrograd.compile(f, cache_size=1)
+    for n in (1, 2, 3):
+        step.source([1.0] * n)
+    step([1.0] * 3)
+    step([1.0])
+    assert traced == [1, 2, 3, 1]  # only the last shape was kept
+
+
+def test_a_lecture_style_op_is_refused_when_traced() -> None:
+    """A node made the lecture's way (``Value(data, children, op)`` with a ``_backward``
+    closure) has no forward function to compile."""
+
+    def triple(x: Value) -> Value:
+        out = Value(3.0 * x.data, (x,), "triple")
+
+        def _backward() -> None:
+            x.grad += 3.0 * out.grad
+
+        out._backward = _backward
+        return out
+
+    with pytest.raises(TypeError, match=r"'triple'.*_backward"):
+        micrograd.compile(triple)(1.0)
+    with pytest.raises(TypeError, match="'triple'"):
+        micrograd.to_python(triple(Value(1.0)))
+
+
+def test_op_of_is_the_op_that_made_a_node() -> None:
+    x, y = Value(2.0), Value(3.0)
+    assert op_of(x * y) is ops.mul and op_of((x * y).tanh()) is ops.tanh
+    assert op_of(x) is None and op_of(micrograd.engine.constant(1.0)) is None
+    source = Path(micrograd.codegen.__file__).read_text(encoding="utf-8")
+    assert "._rule" not in source  # codegen reads ops through op_of only
+
+
+def test_many_bound_ops_keep_memory_bounded() -> None:
+    """to_python of x ** c for thousands of different c: the caches stay bounded."""
+    x = Value(2.0, label="x")
+
+    def grow(start: int, n: int) -> int:
+        gc.collect()
+        before = sys.getallocatedblocks()
+        for i in range(start, start + n):
+            micrograd.to_python(x ** (1.0 + i * 1e-6))
+        gc.collect()
+        return sys.getallocatedblocks() - before
+
+    grow(0, 9_000)  # fills the caches (8,192 entries at most)
+    assert grow(9_000, 3_000) < 5_000  # 3,000 more exponents: no growth (unbounded: 21,000)
+
+
+def test_written_out_code_uses_only_public_names() -> None:
+    """Through every op of the table: no private name is imported or called, and the
+    code, run on its own, gives backward's gradients."""
+    x, y = Value(0.7, label="x"), Value(1.3, label="y")
+    h = ops.linear([x, y], [y, x], 0.5)
+    parts = [
+        (x + y) * (x - y) / y,
+        x**y + y**2.0 + abs(-x),
+        (-x).exp() + y.log() + y.sqrt() + x.tanh() + x.sigmoid(),
+        h.relu() + h.softplus() + ops.leaky_relu(x - y, 0.1) + ops.identity(x),
+        ops.total(x, y) + ops.relu_affine(h, x, y),
+    ]
+    root = ops.total(*parts)
+    root.backward()
+    source = micrograd.to_python(root)
+    imports = [line for line in source.splitlines() if "import" in line]
+    assert all(not name.startswith("_") for line in imports for name in re.findall(r"\w+", line))
+    assert not re.search(r"(?<![\w.])_\w+\(", source), source  # no private function called
+    assert "floatops.step(" in source  # relu's derivative, by a readable name
+    value, grads = run_source(source, 0.7, 1.3)
+    assert value == root.data and grads == (x.grad, y.grad)

@@ -98,3 +98,17 @@ def test_readme_drawing_example_writes_the_graph(tmp_path, monkeypatch):
 def svg_texts(svg: str) -> list[str]:
     """Every text of a picture, in order."""
     return [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
+
+
+def test_readme_backprop_as_code_prints_what_to_python_writes():
+    """The listing under "prints" is the output of the block above it, exactly."""
+    pairs = re.findall(
+        r"```python\n((?:(?!```).)*)```\n\nprints\n\n```\n(.*?)```", README.read_text(), re.S
+    )
+    listings = [(block, shown) for block, shown in pairs if "to_python(" in block]
+    assert listings
+    for block, shown in listings:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(block, {})
+        assert out.getvalue() == shown
