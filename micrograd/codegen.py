@@ -682,8 +682,9 @@ class CompiledStep:
 
         traced = [_rebuild(a, leaf) for a in args]
         with _no_gc():  # a graph makes no cycles; collecting would only rescan it
-            # the Values that exist before the trace (held, so that no id is reused)
-            existing = [o for o in gc.get_objects() if isinstance(o, Value)]
+            # the Values that exist before the trace (held, so that no id is reused); the
+            # type test does not touch the objects (isinstance would wake lazy modules)
+            existing = [o for o in gc.get_objects() if issubclass(type(o), Value)]
             out = self.fn(*traced)
             if not isinstance(out, Value):
                 raise TypeError(
