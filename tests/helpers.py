@@ -53,3 +53,22 @@ def central_difference(f: Callable[[float], float], x: float, h: float = 1e-6) -
 def close(a: float, b: float, rel: float = 1e-9, abs_: float = 1e-9) -> bool:
     """Whether a and b agree to a relative ``rel`` or an absolute ``abs_`` tolerance."""
     return math.isclose(a, b, rel_tol=rel, abs_tol=abs_)
+
+
+def lecture_neuron() -> dict[str, Any]:
+    """The lecture's neuron o = tanh(x1 w1 + x2 w2 + b) at x1=2, x2=0, w1=-3, w2=1,
+    b=6.8813735870195432, each Value labelled as in the lecture, by name."""
+    from micrograd import Value
+
+    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
+    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
+    b = Value(6.8813735870195432, "b")
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)

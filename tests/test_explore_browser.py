@@ -20,7 +20,7 @@ import pytest
 from micrograd.engine import Value, topological_order
 from micrograd.viz import explore, trace_backward
 
-from helpers import CHROMEDRIVER, CHROMIUM, needs_chromium
+from helpers import CHROMEDRIVER, CHROMIUM, lecture_neuron, needs_chromium
 
 pytestmark = needs_chromium
 
@@ -78,21 +78,6 @@ def fork() -> Value:
     f = d * a
     f.label = "f"
     return f
-
-
-def lecture_neuron() -> Value:
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
 
 
 def scalar_mlp(sizes: tuple[int, ...] = (3, 8, 8, 1), seed: int = 1) -> Value:
@@ -220,7 +205,7 @@ def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):
 
 
 def test_lecture_neuron_step_by_step(browser, tmp_path):
-    root = lecture_neuron()
+    root = lecture_neuron()["o"]
     open_page(browser, root, tmp_path)
     steps = trace_backward(root)
     check_every_step(browser, root, BUILD / "explore-neuron-last.png", shot_at=len(steps))
@@ -234,7 +219,7 @@ def test_keys_buttons_and_focus(browser, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    root = lecture_neuron()
+    root = lecture_neuron()["o"]
     open_page(browser, root, tmp_path)
     count = len(trace_backward(root))
     BUILD.mkdir(exist_ok=True)
@@ -393,7 +378,7 @@ def test_large_graph_starts_at_actual_size_and_follows_each_step(browser, tmp_pa
 def test_small_graph_never_scrolls(browser, tmp_path):
     from selenium.webdriver.common.by import By
 
-    root = lecture_neuron()
+    root = lecture_neuron()["o"]
     open_page(browser, root, tmp_path)
     page = browser.execute_script(VIEW)
     assert not page["actual"] and 0.5 < page["textScale"] < 1  # fitted, and legible so

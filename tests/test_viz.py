@@ -34,6 +34,8 @@ from micrograd.viz import (
     trace_backward,
 )
 
+from helpers import lecture_neuron
+
 REPO = Path(__file__).resolve().parent.parent
 SVG_NS = "http://www.w3.org/2000/svg"
 NS = {"svg": SVG_NS}
@@ -669,22 +671,6 @@ def test_missing_dot_gives_a_hint_not_a_traceback(tmp_path):
 # ---------------------------------------------------------------------------
 # Frames that stay put, and inputs in a readable order
 # ---------------------------------------------------------------------------
-
-
-def lecture_neuron() -> dict[str, Value]:
-    """o = tanh(x1 w1 + x2 w2 + b) at x1=2, x2=0, w1=-3, w2=1, b=6.8813735870195432."""
-    x1, x2 = Value(2.0, "x1"), Value(0.0, "x2")
-    w1, w2 = Value(-3.0, "w1"), Value(1.0, "w2")
-    b = Value(6.8813735870195432, "b")
-    x1w1, x2w2 = x1 * w1, x2 * w2
-    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
-    s = x1w1 + x2w2
-    s.label = "x1*w1 + x2*w2"
-    n = s + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
 
 
 def layout(svg: ET.Element) -> tuple:
