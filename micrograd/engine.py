@@ -160,14 +160,16 @@ class Formula:
         """``lambda *leading, *inputs, *params: text``, evaluated in ``scope``; a call of a
         function on exactly those arguments is that function itself (no extra call)."""
         names = (*leading, *self.inputs, *self.params)
+        # eval needs a dict for its globals: any other mapping is read as it is now
+        scope = self.scope if isinstance(self.scope, dict) else dict(self.scope)
         tree = ast.parse(text, mode="eval").body
         if (
             isinstance(tree, ast.Call)
             and not tree.keywords
             and [a.id if isinstance(a, ast.Name) else None for a in tree.args] == list(names)
         ):
-            return eval(ast.unparse(tree.func), dict(self.scope))  # type: ignore[no-any-return]
-        return eval(f"lambda {', '.join(names)}: {text}", self.scope)  # type: ignore[arg-type, no-any-return]
+            return eval(ast.unparse(tree.func), dict(scope))  # type: ignore[no-any-return]
+        return eval(f"lambda {', '.join(names)}: {text}", scope)  # type: ignore[no-any-return]
 
 
 class Op:

@@ -171,3 +171,16 @@ def test_a_new_op_is_one_declaration():
     assert grad(grad(lambda t: t.cube_for_test()))(2.0) == 12.0  # 6x
     assert grad(grad(grad(lambda t: t.cube_for_test())))(2.0) == 6.0
     assert Value.cube_for_test.__doc__ == "x^3"
+
+
+def test_an_op_declared_as_text_takes_any_mapping_as_its_scope():
+    from types import MappingProxyType
+
+    from micrograd import Op, Value
+
+    scope = MappingProxyType({"half": 0.5})
+    op = Op.declare("times_half", "half * x", ("half",), scope=scope, method="times_half")
+    x = Value(3.0)
+    y = x.times_half()
+    y.backward()
+    assert (y.data, x.grad, op(4.0)) == (1.5, 0.5, 2.0)
