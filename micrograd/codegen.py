@@ -205,6 +205,10 @@ def _finite(text: str) -> bool:
     return "{" not in text and not _IDENTIFIER.search(text)
 
 
+# a formula ready to fill in: forward, partials, whether they are finite, names they use
+_Prepared = tuple[str, list[str], bool | tuple[bool, ...], tuple[str, ...]]
+
+
 class _Writer:
     """Writes the forward and backward text of every node of a graph."""
 
@@ -213,7 +217,7 @@ class _Writer:
         self.wants = wants  # the nodes that take gradient
         self.wrap = wrap  # long sums over several lines (readable) or one
         self.functions: dict[str, Any] = {}  # ops without a formula: their own functions
-        self._prepared: dict[tuple[int, Any], tuple[str, list[str], bool, tuple[str, ...]]] = {}
+        self._prepared: dict[tuple[int, Any], _Prepared] = {}
         self._formulas: list[Formula] = []
 
     def node(self, node: Value, out: str) -> _Line:
@@ -240,26 +244,29 @@ class _Writer:
         if prepared is None:
             prepared = self._prepare(formula, constants)
             self._prepared[key] = prepared
-        forward, partials, finite, used = prepared
+        forward, partials, finites, used = prepared
         values = dict(zip(formula.inputs, atoms), out=out)
         wants = self.wants
         edges = [(p, t.format_map(values)) for p, t in zip(parents, partials) if p in wants]
+        # finite where every partial that is written is (a constant's is not)
+        finite = finites is True or (
+            finites is not False and all(f for p, f in zip(parents, finites) if p in wants)
+        )
         needs = [n for n in map(values.get, used) if n is not None]
         return _Line([f"{out} = {forward.format_map(values)}"], edges, None, finite, needs)
 
-    def _prepare(
-        self, formula: Formula, constants: tuple[str | None, ...] | None
-    ) -> tuple[str, list[str], bool, tuple[str, ...]]:
+    def _prepare(self, formula: Formula, constants: tuple[str | None, ...] | None) -> _Prepared:
         """A formula's forward and partials as format strings in the names of its inputs
-        and ``out``, constants pasted in; whether every partial is `_finite`; the names
-        that the partials use."""
+        and ``out``, constants pasted in; whether every partial is `_finite` (True, False,
+        or which are); the names that the partials use."""
         self._formulas.append(formula)  # keeps its id unique while cached
         names = (*formula.inputs, *formula.params, "out")
         if constants is None:
             constants = (None,) * len(names)
         forward = _filled(formula.forward, names, constants)
         partials = [_filled(t, names, constants) for t in formula.partials]
-        finite = all(map(_finite, partials))
+        each = tuple(map(_finite, partials))
+        finite: bool | tuple[bool, ...] = all(each) or (any(each) and each)
         used = tuple(n for n in (*formula.inputs, "out") if any(f"{{{n}}}" in t for t in partials))
         return forward, partials, finite, used
 
@@ -475,23 +482,44 @@ def _backward_steps(
     names: Mapping[Value, str],
     lines: Mapping[Value, _Line],
     defined: set[Value],
+    shared: dict[Value, str] | None = None,
+    once: Container[Value] = (),
 ) -> Iterator[_BackwardStep]:
     """The backward pass in the engine's order (`topological_order`), each edge's term
     in the order of the node's parents; ``defined`` (the nodes whose accumulator exists
-    already) grows as the steps are read."""
+    already) grows as the steps are read.
+
+    With ``shared`` (a dict, filled as the steps are read), a parent in ``once`` (the
+    nodes with one consumer) whose gradient is its node's as it is (partial 1.0, no
+    test) shares the node's accumulator, which nothing changes after the node's step and
+    the parent never adds to: its edge is written ``(parent, delta, delta, True)``, an
+    assignment to itself, and costs nothing."""
     for node in backward:
         line = lines[node]
-        delta = None if node is root else f"delta_{names[node]}"
+        if node is root:
+            delta = None
+        elif shared is not None and node in shared:
+            delta = shared[node]
+        else:
+            delta = f"delta_{names[node]}"
         head = None
         through = delta
         if line.inner is not None:
             _, through, partial = line.inner
             head = f"{through} = {_times(delta, partial)}"
+        # the gradient is passed on untested: a parent can share the accumulator
+        plain = shared is not None and delta is not None and line.inner is None and line.finite
         edges = []
         for parent, partial in line.edges:
-            edges.append(
-                (parent, f"delta_{names[parent]}", _times(through, partial), parent not in defined)
-            )
+            first = parent not in defined
+            if plain and first and partial == "1.0" and parent in once:
+                assert shared is not None and delta is not None
+                shared[parent] = delta
+            if shared is not None and parent in shared:
+                target = shared[parent]
+            else:
+                target = f"delta_{names[parent]}"
+            edges.append((parent, target, _times(through, partial), first))
             defined.add(parent)
         yield _BackwardStep(node, line, delta, head, edges)
 
@@ -899,7 +927,12 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     # starts at its `.grad` and an interior node's at 0.0 (`zeros`), unless first set
     # outside such a test.
     zeros: set[str] = set()
-    for step in _backward_steps(backward, root, names, lines, set(params)):
+    uses: dict[Value, int] = {}
+    for node in backward:
+        for p in node._prev:
+            uses[p] = uses.get(p, 0) + 1
+    once = {p for p, n in uses.items() if n == 1}
+    for step in _backward_steps(backward, root, names, lines, set(params), {}, once):
         node, line, delta = step.node, step.line, step.delta
         if not step.edges:
             continue
@@ -914,6 +947,8 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         tested = line.inner is not None or (delta is not None and not line.finite)
         statements = []
         for _, target, value, first in step.edges:
+            if first and target == value:
+                continue  # the parent shares the node's accumulator
             if not first:
                 if target not in writes:  # else set earlier in this step
                     reads.append(target)
@@ -925,6 +960,8 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
                 reads.append(target)
                 statements.append(f"{target} += {value}")
             writes[target] = None
+        if not statements:
+            continue
         edges = "; ".join(statements)
         if step.head is None:
             text = [f"if {delta}: {edges}" if tested else edges]
@@ -1028,10 +1065,13 @@ def _assemble(
         for i in range(0, len(starts), 200):
             source.append(f"    {' = '.join(starts[i : i + 200])} = 0.0")
             ops.append("")
+        body: list[str] = []
         for group in chunk:
-            for text in group.lines:
-                source.append(f"    {text}")
-                ops.append(group.op)
+            text = group.lines
+            body += text
+            ops += [group.op] * len(text)
+        if body:
+            source.append("    " + "\n    ".join(body))
         if stores[k]:
             source.append(f"    _state.extend(({', '.join(stores[k])},))")
             ops.append("")
