@@ -37,6 +37,7 @@ import keyword
 import math
 import operator
 import re
+import string
 import sys
 import unicodedata
 from collections import OrderedDict
@@ -188,7 +189,7 @@ def _sum_text(terms: list[str], wrap: bool) -> str:
     return f"sum(({rest}{comma}), {terms[0]})"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     """One forward statement and the edges of the node's backward step."""
 
@@ -197,6 +198,20 @@ class _Line:
     inner: tuple[str, str, str] | None = None  # (sum's name, its delta, outer partial)
     finite: bool = False  # every local derivative is a finite number (no names)
     needs: list[str] | None = None  # the names the derivatives use (None: any)
+    arithmetic: bool = False  # the forward is only + - * (on floats, it cannot raise)
+    inlined: tuple[str, ...] = ()  # the inputs written into the forward as expressions
+
+
+_ARITHMETIC = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load)
+_ARITHMETIC_OPS = (ast.Add, ast.Sub, ast.Mult, ast.USub, ast.UAdd)
+
+
+def _arithmetic(text: str) -> bool:
+    """Whether ``text`` is only ``+ - *`` on names and numbers (on floats: never raises)."""
+    return all(
+        isinstance(n, (*_ARITHMETIC, *_ARITHMETIC_OPS))
+        for n in ast.walk(ast.parse(text, mode="eval"))
+    )
 
 
 def _finite(text: str) -> bool:
@@ -205,22 +220,45 @@ def _finite(text: str) -> bool:
     return "{" not in text and not _IDENTIFIER.search(text)
 
 
-# a formula ready to fill in: forward, partials, whether they are finite, names they use
-_Prepared = tuple[str, list[str], bool | tuple[bool, ...], tuple[str, ...]]
+# a formula ready to fill in (``str.format`` with the inputs, then out): forward,
+# partials, whether they are finite, the fields they use, whether the forward is plain
+# arithmetic, the inputs the forward reads once
+_Prepared = tuple[str, list[str], bool | tuple[bool, ...], tuple[int, ...], bool, frozenset[int]]
+
+
+def _positional(template: str, fields: tuple[str, ...]) -> str:
+    """A format string with named fields (`_template`) with each field ``fields[i]``
+    numbered ``{i}`` instead."""
+    number = {name: i for i, name in enumerate(fields)}
+    parts = []
+    for literal, field, _, _ in string.Formatter().parse(template):
+        parts.append(literal.replace("{", "{{").replace("}", "}}"))
+        if field is not None:
+            parts.append(f"{{{number[field]}}}")
+    return "".join(parts)
 
 
 class _Writer:
     """Writes the forward and backward text of every node of a graph."""
 
-    def __init__(self, names: dict[Value, str], wants: Container[Value], wrap: bool = True) -> None:
+    def __init__(
+        self,
+        names: dict[Value, str],
+        wants: Container[Value],
+        wrap: bool = True,
+        delta: str = "delta_",
+    ) -> None:
         self.names = names
         self.wants = wants  # the nodes that take gradient
         self.wrap = wrap  # long sums over several lines (readable) or one
+        self.delta = delta  # the prefix of an accumulator's name
         self.functions: dict[str, Any] = {}  # ops without a formula: their own functions
         self._prepared: dict[tuple[int, Any], _Prepared] = {}
         self._formulas: list[Formula] = []
 
-    def node(self, node: Value, out: str) -> _Line:
+    def node(self, node: Value, out: str, inline: Mapping[str, str] | None = None) -> _Line:
+        """The text of ``node``, named ``out``; an input named in ``inline`` that no
+        local derivative uses is written as its expression there."""
         op = op_of(node)
         assert op is not None
         formula = op.formula
@@ -244,16 +282,25 @@ class _Writer:
         if prepared is None:
             prepared = self._prepare(formula, constants)
             self._prepared[key] = prepared
-        forward, partials, finites, used = prepared
-        values = dict(zip(formula.inputs, atoms), out=out)
+        forward, partials, finites, used, arithmetic, single = prepared
+        args = [*atoms, out]  # the fields of the templates: the inputs, then out
         wants = self.wants
-        edges = [(p, t.format_map(values)) for p, t in zip(parents, partials) if p in wants]
+        edges = [(p, t.format(*args)) for p, t in zip(parents, partials) if p in wants]
         # finite where every partial that is written is (a constant's is not)
         finite = finites is True or (
             finites is not False and all(f for p, f in zip(parents, finites) if p in wants)
         )
-        needs = [n for n in map(values.get, used) if n is not None]
-        return _Line([f"{out} = {forward.format_map(values)}"], edges, None, finite, needs)
+        needs = [n for n in map(args.__getitem__, used) if n is not None]
+        inlined: tuple[str, ...] = ()
+        if inline and not inline.keys().isdisjoint(atoms):
+            inlined = tuple(
+                a
+                for i, a in enumerate(atoms)
+                if a is not None and a in inline and i in single and a not in needs
+            )
+            args = [inline[a] if a is not None and a in inlined else a for a in args]
+        text = f"{out} = {forward.format(*args)}"
+        return _Line([text], edges, None, finite, needs, arithmetic, inlined)
 
     def _prepare(self, formula: Formula, constants: tuple[str | None, ...] | None) -> _Prepared:
         """A formula's forward and partials as format strings in the names of its inputs
@@ -263,12 +310,18 @@ class _Writer:
         names = (*formula.inputs, *formula.params, "out")
         if constants is None:
             constants = (None,) * len(names)
-        forward = _filled(formula.forward, names, constants)
+        fields = (*formula.inputs, "out")
+        forward = _positional(_filled(formula.forward, names, constants), fields)
         partials = [_filled(t, names, constants) for t in formula.partials]
         each = tuple(map(_finite, partials))
         finite: bool | tuple[bool, ...] = all(each) or (any(each) and each)
-        used = tuple(n for n in (*formula.inputs, "out") if any(f"{{{n}}}" in t for t in partials))
-        return forward, partials, finite, used
+        used = tuple(i for i, n in enumerate(fields) if any(f"{{{n}}}" in t for t in partials))
+        partials = [_positional(t, fields) for t in partials]
+        # the inputs that the forward reads once: one of those can be an expression
+        single = frozenset(
+            i for i, n in enumerate(formula.inputs) if forward.count(f"{{{i}}}") == 1
+        )
+        return forward, partials, finite, used, _arithmetic(formula.forward), single
 
     def _sum(self, formula: Formula, parents: tuple[Value, ...], out: str) -> _Line:
         k = len(formula.inputs)
@@ -313,7 +366,7 @@ class _Writer:
         names = {outer.inputs[0]: total, "out": out}
         lines.append(f"{out} = {_template(outer.forward, tuple(names)).format_map(names)}")
         partial = _template(outer.partials[0], tuple(names)).format_map(names)
-        return _Line(lines, edges, (total, f"delta_{total}", partial))
+        return _Line(lines, edges, (total, f"{self.delta}{total}", partial))
 
     def _opaque(self, op: Op, node: Value, out: str) -> _Line:
         """An op declared with functions, not text: call its own functions (TypeError
@@ -440,6 +493,23 @@ def _graph(root: Value) -> tuple[list[Value], list[Value]]:
     return list(leaves), backward
 
 
+def _reading_order(root: Value, leaves: list[Value]) -> list[Value]:
+    """``leaves`` in the order they are met reading ``root``'s expression from the left
+    (x, y for (x + sigmoid(y)) / (x^2 + y)): a depth-first search, first input first."""
+    wanted = set(leaves)
+    order: dict[Value, None] = {}
+    seen: set[Value] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in wanted:
+            order[node] = None
+        elif node not in seen:
+            seen.add(node)
+            stack += reversed(node._prev)
+    return list(order)
+
+
 def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
     """Each node's label where it is a valid, unique identifier that is free to use.
 
@@ -462,7 +532,7 @@ def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
     }
 
 
-@dataclass
+@dataclass(slots=True)
 class _BackwardStep:
     """One node's step of the backward pass: ``head`` (``delta_sum = delta * partial``
     for a sum with an outer op, else None) and, for each edge, the parent, its
@@ -484,6 +554,7 @@ def _backward_steps(
     defined: set[Value],
     shared: dict[Value, str] | None = None,
     once: Container[Value] = (),
+    prefix: str = "delta_",
 ) -> Iterator[_BackwardStep]:
     """The backward pass in the engine's order (`topological_order`), each edge's term
     in the order of the node's parents; ``defined`` (the nodes whose accumulator exists
@@ -501,7 +572,7 @@ def _backward_steps(
         elif shared is not None and node in shared:
             delta = shared[node]
         else:
-            delta = f"delta_{names[node]}"
+            delta = f"{prefix}{names[node]}"
         head = None
         through = delta
         if line.inner is not None:
@@ -518,7 +589,7 @@ def _backward_steps(
             if shared is not None and parent in shared:
                 target = shared[parent]
             else:
-                target = f"delta_{names[parent]}"
+                target = f"{prefix}{names[parent]}"
             edges.append((parent, target, _times(through, partial), first))
             defined.add(parent)
         yield _BackwardStep(node, line, delta, head, edges)
@@ -546,6 +617,7 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
     leaves, backward = _graph(root)
+    leaves = _reading_order(root, leaves)
     interior = backward[::-1]  # forward order
     nodes = [*leaves, *interior]
     found = _globals(interior)
@@ -655,11 +727,31 @@ def _imports(found: Mapping[str, _Global], used: frozenset[str]) -> list[str]:
 class _Program:
     """The compiled code of one argument structure, with what it needs to run."""
 
-    run: Callable[[list[float]], float]
+    run: Callable[[list[float]], tuple[float, list[float]]]  # the value, the params' grads
     lines: list[str]  # the op of each line of the source (for error messages)
     source: str
     filename: str
     params: list[Value]  # the captured leaves, in the order the code reads them
+    # the program that tests gradients for zero wherever `backprop` would need to (built
+    # on first use); None where that is this program
+    exact: Callable[[], _Program] | None = None
+
+    def results(self, data: list[float]) -> tuple[float, list[float]]:
+        """The value and the params' new gradients for the arguments ``data``: from this
+        program, or from the `exact` one where this one gives nan or raises."""
+        if self.exact is not None:
+            try:
+                value, grads = self.run(data)
+            except (ArithmeticError, ValueError):
+                pass
+            else:
+                if not math.isnan(sum(grads, value)):
+                    return value, grads
+            return self.exact().results(data)
+        try:
+            return self.run(data)
+        except (ArithmeticError, ValueError) as error:
+            raise _retold(error, self) from None
 
 
 class CompiledStep:
@@ -676,11 +768,10 @@ class CompiledStep:
 
     def __call__(self, *args: Any) -> float:
         program = self._program(args)
-        data = list(_flatten(args))
-        try:
-            return program.run(data)
-        except (ArithmeticError, ValueError) as error:
-            raise _retold(error, program) from None
+        value, grads = program.results(list(_flatten(args)))
+        for p, g in zip(program.params, grads):
+            p.grad = g
+        return value
 
     def source(self, *args: Any) -> str:
         """The generated source for arguments shaped like ``args`` (traced if new)."""
@@ -750,8 +841,7 @@ class CompiledStep:
         for p in params:
             p.grad = 0.0
         try:
-            value = program.run(list(_flatten(args)))
-            compiled = [p.grad for p in params]
+            value, compiled = program.results(list(_flatten(args)))
         finally:
             for p, g in zip(params, saved):
                 p.grad = g
@@ -886,19 +976,28 @@ def _rebuild(x: Any, leaf: Callable[[float], Value]) -> Any:
     return tuple(top) if isinstance(x, tuple) else top
 
 
-@dataclass
+@dataclass(slots=True)
 class _Group:
     """The statements of one node's forward or backward step, with the names they read
     from earlier steps and the names they set."""
 
     lines: list[str]  # statements at one indentation, each possibly a one-line `if`
     op: str
-    reads: list[str]
-    writes: list[str]
+    reads: list[str]  # names read before this group sets them
+    writes: list[str]  # names set (read or not)
+    defines: list[str]  # names set without being read: their first value
+    guard: str | None = None  # the exact program runs the (one) line only if this is nonzero
 
 
 def _program(root: Value, inputs: list[Value], what: str) -> _Program:
-    """Generate and compile the code of ``root``'s graph with ``inputs`` as the arguments."""
+    """Generate and compile the code of ``root``'s graph with ``inputs`` as the arguments.
+
+    Where a local derivative could be infinite or nan, a zero gradient must pass
+    nothing, as in `backprop`. The code does not test for that: there a zero gradient
+    passes on ±0 (which changes no sum), or nan, or an error (a derivative not defined
+    at that point). So the program comes with an exact one, the same code with those
+    tests (`_Program.exact`), compiled on first use, which gives the results where the
+    fast one gives nan or raises."""
     input_ids = {id(v): i for i, v in enumerate(inputs)}
     leaves, backward = _graph(root)
     found = _globals(backward)
@@ -910,179 +1009,360 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         names[v] = f"p{i}"
     for i, v in enumerate(backward):
         names[v] = f"v{i}"
-    writer = _Writer(names, {*params, *backward}, wrap=False)
-    groups: list[_Group] = []
-    lines: dict[Value, _Line] = {}
-    get = names.get
-    for node in reversed(backward):
-        line = writer.node(node, names[node])
-        lines[node] = line
-        out = names[node]
-        reads = [n for n in map(get, node._prev) if n is not None]
-        sets = [out] if line.inner is None else [line.inner[0], out]
-        groups.append(_Group(line.forward, node._op, reads, sets))
-    # The backward pass: a node passes gradient only when its own is nonzero, as in
-    # `backprop` (a zero gradient passes nothing, even through an infinite local
-    # derivative), unless its local derivatives are `_finite`; a parameter's accumulator
-    # starts at its `.grad` and an interior node's at 0.0 (`zeros`), unless first set
-    # outside such a test.
-    zeros: set[str] = set()
+    # short names, to give Python's compiler less to read: a0, p0, v0 and dp0, dv0
+    writer = _Writer(names, {*params, *backward}, wrap=False, delta="d")
     uses: dict[Value, int] = {}
     for node in backward:
         for p in node._prev:
             uses[p] = uses.get(p, 0) + 1
+    lines, forward = _forward_pass(backward[::-1], names, writer, uses)
+    # each node's backward step, with the node's place in the forward pass; an interior
+    # node's accumulator starts at 0.0 (in ``zeros``) where first set under a test, a
+    # parameter's at its ``.grad``
+    steps: list[tuple[int, _Group]] = []
+    zeros: set[str] = set()
     once = {p for p, n in uses.items() if n == 1}
-    for step in _backward_steps(backward, root, names, lines, set(params), {}, once):
-        node, line, delta = step.node, step.line, step.delta
-        if not step.edges:
-            continue
-        if line.needs is not None:
-            reads = list(line.needs)
-        else:
-            reads = [names[node], *(n for n in map(get, node._prev) if n is not None)]
-        writes: dict[str, None] = {}
-        if delta is not None:
-            reads.append(delta)
-        # a zero gradient times a finite number is zero, which changes no sum: no test
-        tested = line.inner is not None or (delta is not None and not line.finite)
-        statements = []
-        for _, target, value, first in step.edges:
-            if first and target == value:
-                continue  # the parent shares the node's accumulator
-            if not first:
-                if target not in writes:  # else set earlier in this step
-                    reads.append(target)
-                statements.append(f"{target} += {value}")
-            elif not tested:
-                statements.append(f"{target} = {value}")
-            else:
-                zeros.add(target)
-                reads.append(target)
-                statements.append(f"{target} += {value}")
-            writes[target] = None
-        if not statements:
-            continue
-        edges = "; ".join(statements)
-        if step.head is None:
-            text = [f"if {delta}: {edges}" if tested else edges]
-        else:
-            assert line.inner is not None
-            total, inner_delta, _ = line.inner
-            reads.append(total)
-            writes[inner_delta] = None
-            body = f"if {inner_delta}: {edges}"
-            head = step.head
-            text = [head, body] if delta is None else [f"if {delta}:", f"    {head}", f"    {body}"]
-        groups.append(_Group(text, node._op, reads, list(writes)))
-    delta_params = [f"delta_{names[v]}" for v in params]
+    last = len(backward) - 1
+    walk = _backward_steps(backward, root, names, lines, set(params), {}, once, writer.delta)
+    for j, step in enumerate(walk):
+        if step.edges:
+            group = _backward_group(step, names, zeros)
+            if group is not None:
+                steps.append((last - j, group))
+    delta_params = [f"d{names[v]}" for v in params]
     if root in params:  # d root / d root = 1
-        target = f"delta_{names[root]}"
-        groups.append(_Group([f"{target} += 1.0"], "", [target], [target]))
+        target = f"d{names[root]}"
+        steps.append((0, _Group([f"{target} += 1.0"], "", [target], [target], [])))
     initial = [*(names[v] for v in inputs), *(names[v] for v in params), *delta_params]
     finals = [*delta_params, names.get(root, "")]
     if root not in names:  # a constant: no name, no slot
         finals.pop()
         initial.append("")
         finals.append("")
-    source, ops, getters, final_slots = _assemble(groups, initial, zeros, finals)
-    filename = f"<micrograd.compile {what} #{next(_counter)}>"
-    code = _compile_source(source, filename, len(backward))
+    code = _assemble(len(backward), forward, steps, initial, zeros, finals)
     namespace = {n: g.value for n, g in found.items()}
-    namespace.update(writer.functions, **getters)
-    exec(code, namespace)
-    chunks = [namespace[f"_chunk{k}"] for k in range(namespace["_chunks"])]
-    grad_slots, value_slot = final_slots[:-1], final_slots[-1]
+    namespace.update(writer.functions)
     tail = [root.data] if root not in names else []
 
-    def run(data: list[float]) -> float:
-        state = [*data, *map(_data_of, params), *map(_grad_of, params), *tail]
-        for chunk in chunks:
-            chunk(state)
-        for p, i in zip(params, grad_slots):
-            p.grad = state[i]
-        return state[value_slot]
+    def build(source: str, ops: list[str]) -> _Program:
+        filename = f"<micrograd.compile {what} #{next(_counter)}>"
+        scope = {**namespace, **code.getters}
+        exec(_compile_source(source, filename, code.nodes), scope)
+        first_chunk = scope["_chunk0"]
+        grad_slots, value_slot = code.slots[:-1], code.slots[-1]
 
-    return _Program(run, ops, source, filename, params)
+        def run(data: list[float]) -> tuple[float, list[float]]:
+            state = [*data, *map(_data_of, params), *map(_grad_of, params), *tail]
+            first_chunk(state)
+            return state[value_slot], [state[i] for i in grad_slots]
+
+        return _Program(run, ops, source, filename, params)
+
+    program = build(code.source, code.ops)
+    if code.guards:
+
+        @functools.cache
+        def exact() -> _Program:
+            return build(*code.exact_source())
+
+        program.exact = exact
+    return program
+
+
+def _backward_group(
+    step: _BackwardStep, names: Mapping[Value, str], zeros: set[str]
+) -> _Group | None:
+    """The statements of one backward step (None if it has none); an accumulator first
+    set under a test goes into ``zeros``.
+
+    A node whose local derivatives could be infinite or nan passes a zero gradient on
+    only in the fast program: its statements are the same in both, and its `_Group.guard`
+    (the delta to test) is where the exact program writes ``if delta:`` (after setting
+    the accumulators that the line sets first to 0.0). A ReLU neuron's sum is tested in
+    both, as that skips the work of a dead neuron."""
+    node, line, delta = step.node, step.line, step.delta
+    if line.needs is not None:
+        reads = list(line.needs)
+    else:
+        reads = [names[node], *(n for n in map(names.get, node._prev) if n is not None)]
+    writes: dict[str, None] = {}
+    defines: list[str] = []
+    if delta is not None:
+        reads.append(delta)
+    # a zero gradient times a finite number is zero, which changes no sum: no test
+    test = delta is not None and not line.finite
+    tested = line.inner is not None  # the edges' statements are under a test in both
+    statements = []
+    for _, target, value, first in step.edges:
+        if first and target == value:
+            continue  # the parent shares the node's accumulator
+        if not first:
+            if target not in writes:  # else set earlier in this step
+                reads.append(target)
+            statements.append(f"{target} += {value}")
+        elif not tested:
+            statements.append(f"{target} = {value}")
+            defines.append(target)
+        else:
+            zeros.add(target)
+            reads.append(target)
+            statements.append(f"{target} += {value}")
+        writes[target] = None
+    if not statements:
+        return None
+    edges = "; ".join(statements)
+    if step.head is None:
+        return _Group([edges], node._op, reads, list(writes), defines, delta if test else None)
+    assert line.inner is not None
+    total, inner_delta, _ = line.inner
+    reads.append(total)
+    writes[inner_delta] = None
+    defines.append(inner_delta)
+    body = f"if {inner_delta}: {edges}"
+    text = (
+        [step.head, body] if delta is None else [f"if {delta}:", f"    {step.head}", f"    {body}"]
+    )
+    return _Group(text, node._op, reads, list(writes), defines)
+
+
+MAX_INLINED = 8  # ops written into one forward line at most
+
+
+@dataclass(slots=True)
+class _Inlined:
+    """A node whose forward is written into its consumer's line: the expression, the
+    names it reads, how many ops it holds, its place, and its own statement and op (if
+    the consumer cannot take it)."""
+
+    expression: str
+    reads: list[str]
+    depth: int
+    index: int
+    line: list[str]
+    op: str
+
+
+def _forward_pass(
+    nodes: list[Value], names: Mapping[Value, str], writer: _Writer, uses: Mapping[Value, int]
+) -> tuple[dict[Value, _Line], list[tuple[int, _Group]]]:
+    """Each node's text, and the forward pass: a group per node (with its place in
+    ``nodes``), but for a node with one consumer whose value the backward pass does not
+    read and whose op is plain arithmetic (``+ - *``, which cannot raise: a line's op is
+    then the one an error names); it is written into its consumer's line, up to
+    `MAX_INLINED` ops deep."""
+    get = names.get
+    lines: dict[Value, _Line] = {}
+    groups: list[tuple[int, _Group]] = []
+    pending: dict[str, _Inlined] = {}
+    expressions: dict[str, str] = {}  # the same, for the writer
+    for i, node in enumerate(nodes):
+        out = names[node]
+        line = writer.node(node, out, expressions)
+        lines[node] = line
+        reads = [n for n in map(get, node._prev) if n is not None]
+        depth = 1
+        if pending and not expressions.keys().isdisjoint(reads):
+            plain = reads
+            reads = []
+            for name in plain:
+                waiting = pending.pop(name, None)
+                if waiting is None:
+                    reads.append(name)
+                    continue
+                del expressions[name]
+                if name in line.inlined:
+                    reads += waiting.reads
+                    depth = max(depth, waiting.depth + 1)
+                else:  # written as its own statement after all
+                    own = [name]
+                    group = _Group(waiting.line, waiting.op, waiting.reads, own, own)
+                    groups.append((waiting.index, group))
+                    reads.append(name)
+        if (
+            line.arithmetic
+            and uses.get(node) == 1
+            and depth < MAX_INLINED
+            and line.needs is not None
+            and out not in line.needs
+        ):
+            expression = f"({line.forward[0].partition(' = ')[2]})"
+            pending[out] = _Inlined(expression, reads, depth, i, line.forward, node._op)
+            expressions[out] = expression
+        else:
+            sets = [out] if line.inner is None else [line.inner[0], out]
+            groups.append((i, _Group(line.forward, node._op, reads, sets, sets)))
+    return lines, groups
 
 
 CHUNK_LINES = 20_000  # statements per generated function (each compiled as one unit)
+MAX_CHUNKS = 200  # functions per program at most (they call each other: a deeper stack)
 
 
 def _assemble(
-    groups: list[_Group], initial: list[str], zeros: set[str], finals: list[str]
-) -> tuple[str, list[str], dict[str, Any], list[int]]:
-    """The source of the functions ``_chunk0(_state), _chunk1(_state), ...`` that run
-    ``groups`` in order, each with about `CHUNK_LINES` statements; a name set in one
-    and read in a later one goes through the list ``_state`` (read with an
-    ``itemgetter``, appended at the end of the function that sets it). Returns the
-    source, the op of each source line, the getters and the slots of ``finals``."""
-    chunks: list[list[_Group]] = [[]]
-    size = 0
-    for group in groups:
-        if size >= CHUNK_LINES:
-            chunks.append([])
-            size = 0
-        chunks[-1].append(group)
-        size += len(group.lines)
-    # names each chunk reads from before it, and names it sets
-    outside: list[list[str]] = []
-    sets: list[set[str]] = []
-    for chunk in chunks:
-        local: set[str] = set()
-        needs: dict[str, None] = {}
-        for group in chunk:
-            for name in group.reads:
-                if name not in local:
-                    needs[name] = None
-            local.update(group.writes)
-        outside.append(list(needs))
-        sets.append(local)
-    # what each chunk must pass on: names read later, before being set again
-    stores: list[list[str]] = [[] for _ in chunks]
-    needed = set(finals)
-    for k in range(len(chunks) - 1, -1, -1):
-        stores[k] = sorted(needed & sets[k])
-        needed -= sets[k]
-        needed.update(outside[k])
+    n_nodes: int,
+    forward: list[tuple[int, _Group]],
+    backward: list[tuple[int, _Group]],
+    initial: list[str],
+    zeros: set[str],
+    finals: list[str],
+) -> _Code:
+    """The source of functions ``_chunk0(_state), _chunk1(_state), ...`` that run the
+    ``forward`` groups (one per node, in order) and then the ``backward`` ones (each with
+    its node's index in ``forward``, in backward order).
+
+    The nodes are cut into runs of about `CHUNK_LINES` statements, forward and backward
+    counted. Function k runs the forward steps of run k, calls function k + 1, then runs
+    the backward steps of run k: the values that a node's backward step reads from its
+    own run stay local variables. A name that one function sets and another reads goes
+    through the list ``_state`` (appended at the end of the segment that sets it, read
+    with an ``itemgetter``); ``initial`` are its first items."""
+    cost = [0] * max(n_nodes, 1)
+    for i, group in forward:
+        cost[i] += len(group.lines)
+    for i, group in backward:
+        cost[i] += len(group.lines)
+    size = max(CHUNK_LINES, -(-sum(cost) // MAX_CHUNKS))
+    run_of: list[int] = []
+    run = total = 0
+    for c in cost:
+        if total >= size:
+            run, total = run + 1, 0
+        run_of.append(run)
+        total += c
+    k_runs = run + 1
+    # the segments in the order they run: forward of runs 0..K-1, backward of K-1..0
+    segments: list[list[_Group]] = [[] for _ in range(2 * k_runs)]
+    for i, group in forward:
+        segments[run_of[i]].append(group)
+    for i, group in backward:
+        segments[2 * k_runs - 1 - run_of[i]].append(group)
+    frame = [*range(k_runs), *reversed(range(k_runs))]
+
+    # Which names each segment loads, starts at 0.0 and stores: a name read before the
+    # segment sets it is loaded unless its frame holds it as last set (``version``: the
+    # segment, -1 for an item of ``initial``); the segment that set it stores it.
+    version = dict.fromkeys(initial, -1)
+    held: list[dict[str, int]] = [{} for _ in range(k_runs)]
+    loads: list[list[str]] = []
+    starts: list[list[str]] = []
+    stores: list[set[str]] = [set() for _ in segments]
+    for s, groups in enumerate(segments):
+        mine = held[frame[s]]
+        reads: set[str] = set()
+        writes: set[str] = set()
+        defines: set[str] = set()
+        for group in groups:
+            reads.update(group.reads)
+            writes.update(group.writes)
+            defines.update(group.defines)
+        load: list[str] = []
+        start: list[str] = []
+        for name in sorted(reads - defines):
+            v = version.get(name)
+            if v is None:
+                assert name in zeros, name
+                start.append(name)
+            elif mine.get(name) != v:
+                load.append(name)
+                mine[name] = v
+                if v >= 0:
+                    stores[v].add(name)
+        now = dict.fromkeys(writes, s)
+        version.update(now)
+        mine.update(now)
+        loads.append(load)
+        starts.append(start)
+    for name in finals:
+        if version[name] >= 0:
+            stores[version[name]].add(name)
+
+    # the text of each segment, in the order they run (which numbers the slots)
     slot = {name: i for i, name in enumerate(initial)}
     size = len(initial)
-    source = [f"_chunks = {len(chunks)}"]
-    ops = [""]
     getters: dict[str, Any] = {}
-    for k, chunk in enumerate(chunks):
-        loads = [n for n in outside[k] if n in slot]
-        starts = [n for n in outside[k] if n not in slot]
-        assert all(n in zeros for n in starts), starts
-        source.append(f"def _chunk{k}(_state):")
-        ops.append("")
-        if len(loads) == 1:
-            source.append(f"    {loads[0]} = _state[{slot[loads[0]]}]")
-            ops.append("")
-        elif loads:
-            getters[f"_get{k}"] = operator.itemgetter(*(slot[n] for n in loads))
-            source.append(f"    {', '.join(loads)}, = _get{k}(_state)")
-            ops.append("")
-        for i in range(0, len(starts), 200):
-            source.append(f"    {' = '.join(starts[i : i + 200])} = 0.0")
-            ops.append("")
-        body: list[str] = []
-        for group in chunk:
-            text = group.lines
-            body += text
-            ops += [group.op] * len(text)
-        if body:
-            source.append("    " + "\n    ".join(body))
-        if stores[k]:
-            source.append(f"    _state.extend(({', '.join(stores[k])},))")
-            ops.append("")
-            for name in stores[k]:
+    # the lines, their ops, and (line, delta, names) where the exact program tests a
+    # delta, the names first set there set to 0.0 before
+    texts: list[tuple[list[str], list[str], list[tuple[int, str, list[str]]]]] = []
+    for s, groups in enumerate(segments):
+        lines: list[str] = []
+        load = loads[s]
+        if len(load) == 1:
+            lines.append(f"{load[0]} = _state[{slot[load[0]]}]")
+        elif load:
+            getters[f"_get{s}"] = operator.itemgetter(*(slot[n] for n in load))
+            lines.append(f"{', '.join(load)}, = _get{s}(_state)")
+        start = starts[s]
+        lines += [f"{' = '.join(start[i : i + 200])} = 0.0" for i in range(0, len(start), 200)]
+        ops = [""] * len(lines)
+        marks: list[tuple[int, str, list[str]]] = []
+        for group in groups:
+            if group.guard is not None:
+                marks.append((len(lines), group.guard, group.defines))
+            lines += group.lines
+            ops += [group.op] * len(group.lines)
+        if stores[s]:
+            names = sorted(stores[s])
+            # lists of a few hundred names: cheaper for Python's compiler than one tuple
+            for i in range(0, len(names), 200):
+                lines.append(f"_state += [{', '.join(names[i : i + 200])}]")
+                ops.append("")
+            for name in names:
                 slot[name] = size
                 size += 1
-        else:
-            source.append("    pass")
-            ops.append("")
+        texts.append((lines, ops, marks))
+    source: list[str] = []
+    line_ops: list[str] = []
+    guards: list[tuple[int, str, list[str]]] = []
+    for k in range(k_runs):
+        lines, ops, fwd_guards = texts[k]
+        if k + 1 < k_runs:
+            lines, ops = [*lines, f"_chunk{k + 1}(_state)"], [*ops, ""]
+        back_lines, back_ops, back_guards = texts[2 * k_runs - 1 - k]
+        first = len(line_ops) + 1  # the body's first line (after the def)
+        for where, (i, name, names) in [(first, g) for g in fwd_guards] + [
+            (first + len(lines), g) for g in back_guards
+        ]:
+            guards.append((where + i, name, names))
+        lines, ops = [*lines, *back_lines] or ["pass"], [*ops, *back_ops] or [""]
+        source += [f"def _chunk{k}(_state):", "    " + "\n    ".join(lines)]
+        line_ops += ["", *ops]
     final_slots = [slot[name] for name in finals]
-    return "\n".join(source) + "\n", ops, getters, final_slots
+    return _Code("\n".join(source) + "\n", line_ops, getters, final_slots, n_nodes, guards)
+
+
+@dataclass
+class _Code:
+    """The generated source, with the op of each line, the getters it uses, the slots
+    of the results in ``_state`` and the number of nodes; and the lines where the exact
+    program (`_Program.exact`) tests a delta (line, delta, names the line sets first)."""
+
+    source: str
+    ops: list[str]
+    getters: dict[str, Any]
+    slots: list[int]
+    nodes: int
+    guards: list[tuple[int, str, list[str]]]
+
+    def exact_source(self) -> tuple[str, list[str]]:
+        """The source with ``if delta:`` on each guarded line (the names it sets first
+        set to 0.0 on a line before), and the op of each line."""
+        lines = self.source.split("\n")
+        source: list[str] = []
+        ops: list[str] = []
+        done = 0
+        for i, delta, names in self.guards:
+            source += lines[done:i]
+            ops += self.ops[done:i]
+            line = lines[i]
+            statement = line.lstrip()
+            indent = line[: len(line) - len(statement)]
+            if names:
+                source.append(f"{indent}{' = '.join(names)} = 0.0")
+                ops.append("")
+            source.append(f"{indent}if {delta}: {statement}")
+            ops.append(self.ops[i])
+            done = i + 1
+        return "\n".join(source + lines[done:]), ops + self.ops[done:]
 
 
 _counter = iter(range(sys.maxsize))

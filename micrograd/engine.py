@@ -1220,7 +1220,7 @@ def _plan(
             local[node] = partials
             if until and node in until:
                 continue
-            for parent in filter(_parents_of, node._prev):  # interior parents only
+            for parent in filter(_parents_of, node._prev[::-1]):  # interior parents only
                 if parent not in local:
                     push(parent)
     emitted.reverse()
