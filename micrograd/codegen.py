@@ -62,7 +62,6 @@ __all__ = ["CompiledStep", "compile", "to_python"]
 
 _builtin_compile = builtins.compile
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
-_ATOM = re.compile(r"[A-Za-z_]\w*|\d[\d.e+-]*")
 _POSITIONAL = re.compile(r"v\d+")
 TERMS_PER_LINE = 64  # to_python writes a long sum over lines of this many terms
 
@@ -156,9 +155,14 @@ def _fold(text: str) -> str:
     return ast.unparse(tree)
 
 
+_NUMBER = frozenset("0123456789.e+-")
+
+
 def _factor(text: str) -> str:
     """``text`` ready to be multiplied: in parentheses unless it is a name or a number."""
-    return text if _ATOM.fullmatch(text) else f"({text})"
+    if text.isidentifier() or (text[:1].isdigit() and _NUMBER.issuperset(text)):
+        return text
+    return f"({text})"
 
 
 def _times(delta: str | None, partial: str) -> str:
@@ -1005,8 +1009,15 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     names: dict[Value, str] = {}
     for i, v in enumerate(inputs):
         names[v] = f"a{i}"
-    for i, v in enumerate(params):
-        names[v] = f"p{i}"
+    # A program split into functions reads the parameters and adds into their gradients
+    # in place, in two lists (``_p[i]``, ``_g[i]``): passing them from one function to
+    # the next would cost more. One function keeps them in local variables (faster).
+    in_place = len(backward) > CHUNK_LINES
+    names.update((v, f"p{i}") for i, v in enumerate(params))
+    if in_place:
+        deltas = {v: f"_g[{i}]" for i, v in enumerate(params)}
+    else:
+        deltas = {v: f"dp{i}" for i, v in enumerate(params)}
     for i, v in enumerate(backward):
         names[v] = f"v{i}"
     # short names, to give Python's compiler less to read: a0, p0, v0 and dp0, dv0
@@ -1023,23 +1034,28 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     zeros: set[str] = set()
     once = {p for p, n in uses.items() if n == 1}
     last = len(backward) - 1
-    walk = _backward_steps(backward, root, names, lines, set(params), {}, once, writer.delta)
+    shared = dict(deltas)  # the parameters' accumulators are named in advance
+    walk = _backward_steps(backward, root, names, lines, set(params), shared, once, writer.delta)
     for j, step in enumerate(walk):
         if step.edges:
             group = _backward_group(step, names, zeros)
             if group is not None:
                 steps.append((last - j, group))
-    delta_params = [f"d{names[v]}" for v in params]
     if root in params:  # d root / d root = 1
-        target = f"d{names[root]}"
+        target = deltas[root]
         steps.append((0, _Group([f"{target} += 1.0"], "", [target], [target], [])))
-    initial = [*(names[v] for v in inputs), *(names[v] for v in params), *delta_params]
-    finals = [*delta_params, names.get(root, "")]
+    initial = [*(names[v] for v in inputs)]
+    finals = [names.get(root, "")]
+    if in_place:
+        initial = ["_g", *initial, *(names[v] for v in params)]
+        lists = set(deltas.values())
+    else:
+        initial += [*(names[v] for v in params), *deltas.values()]
+        finals = [*deltas.values(), *finals]
+        lists = set()
     if root not in names:  # a constant: no name, no slot
-        finals.pop()
         initial.append("")
-        finals.append("")
-    code = _assemble(len(backward), forward, steps, initial, zeros, finals)
+    code = _assemble(len(backward), forward, steps, initial, zeros, finals, lists)
     namespace = {n: g.value for n, g in found.items()}
     namespace.update(writer.functions)
     tail = [root.data] if root not in names else []
@@ -1052,6 +1068,11 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         grad_slots, value_slot = code.slots[:-1], code.slots[-1]
 
         def run(data: list[float]) -> tuple[float, list[float]]:
+            if in_place:
+                grads = [*map(_grad_of, params)]
+                state: list[Any] = [grads, *data, *map(_data_of, params), *tail]
+                first_chunk(state)
+                return state[value_slot], grads
             state = [*data, *map(_data_of, params), *map(_grad_of, params), *tail]
             first_chunk(state)
             return state[value_slot], [state[i] for i in grad_slots]
@@ -1078,8 +1099,9 @@ def _backward_group(
     A node whose local derivatives could be infinite or nan passes a zero gradient on
     only in the fast program: its statements are the same in both, and its `_Group.guard`
     (the delta to test) is where the exact program writes ``if delta:`` (after setting
-    the accumulators that the line sets first to 0.0). A ReLU neuron's sum is tested in
-    both, as that skips the work of a dead neuron."""
+    the accumulators that the line sets first to 0.0). A node of more than
+    `TESTED_EDGES` edges, or a ReLU neuron's sum, is tested in both, as that skips the
+    work where the gradient is zero."""
     node, line, delta = step.node, step.line, step.delta
     if line.needs is not None:
         reads = list(line.needs)
@@ -1091,7 +1113,9 @@ def _backward_group(
         reads.append(delta)
     # a zero gradient times a finite number is zero, which changes no sum: no test
     test = delta is not None and not line.finite
-    tested = line.inner is not None  # the edges' statements are under a test in both
+    # the fast program tests too where that saves more than it costs: a node of many
+    # edges (a neuron's sum, whose gradient is zero where a hinge or ReLU stops it)
+    tested = line.inner is not None or (test and len(step.edges) > TESTED_EDGES)
     statements = []
     for _, target, value, first in step.edges:
         if first and target == value:
@@ -1112,6 +1136,8 @@ def _backward_group(
         return None
     edges = "; ".join(statements)
     if step.head is None:
+        if tested:
+            return _Group([f"if {delta}: {edges}"], node._op, reads, list(writes), defines)
         return _Group([edges], node._op, reads, list(writes), defines, delta if test else None)
     assert line.inner is not None
     total, inner_delta, _ = line.inner
@@ -1125,6 +1151,7 @@ def _backward_group(
     return _Group(text, node._op, reads, list(writes), defines)
 
 
+TESTED_EDGES = 2  # a node with more edges is tested for a zero gradient in the fast code
 MAX_INLINED = 8  # ops written into one forward line at most
 
 
@@ -1205,6 +1232,7 @@ def _assemble(
     initial: list[str],
     zeros: set[str],
     finals: list[str],
+    lists: set[str],
 ) -> _Code:
     """The source of functions ``_chunk0(_state), _chunk1(_state), ...`` that run the
     ``forward`` groups (one per node, in order) and then the ``backward`` ones (each with
@@ -1215,7 +1243,9 @@ def _assemble(
     the backward steps of run k: the values that a node's backward step reads from its
     own run stay local variables. A name that one function sets and another reads goes
     through the list ``_state`` (appended at the end of the segment that sets it, read
-    with an ``itemgetter``); ``initial`` are its first items."""
+    with an ``itemgetter``); ``initial`` are its first items. The names in ``lists``
+    are items of the lists ``_p`` and ``_g`` (``_state[0]`` and ``_state[1]``), which
+    every function has."""
     cost = [0] * max(n_nodes, 1)
     for i, group in forward:
         cost[i] += len(group.lines)
@@ -1255,6 +1285,9 @@ def _assemble(
             reads.update(group.reads)
             writes.update(group.writes)
             defines.update(group.defines)
+        if lists:
+            reads -= lists
+            writes -= lists
         load: list[str] = []
         start: list[str] = []
         for name in sorted(reads - defines):
@@ -1284,7 +1317,7 @@ def _assemble(
     # delta, the names first set there set to 0.0 before
     texts: list[tuple[list[str], list[str], list[tuple[int, str, list[str]]]]] = []
     for s, groups in enumerate(segments):
-        lines: list[str] = []
+        lines: list[str] = ["_g = _state[0]"] if lists and s < k_runs else []
         load = loads[s]
         if len(load) == 1:
             lines.append(f"{load[0]} = _state[{slot[load[0]]}]")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import math
 import re
 import sys
 import weakref
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import micrograd
-from micrograd import Value, losses, ops
+from micrograd import Value, codegen, losses, ops
 from micrograd.datasets import make_moons
 from micrograd.engine import Formula, Op, backprop, declared_ops, op_of
 from micrograd.nn import MLP
@@ -192,13 +194,28 @@ def test_random_graphs_match_backward(
     del used
 
     expected = [v.grad for v in leaves]
-    for v in leaves:
-        v.grad = 0.0
-    step = micrograd.compile(lambda: build(choices, leaves), check=True)
-    assert same(step(), root.data)
-    for v, g in zip(leaves, expected):
-        assert same(v.grad, reference.get(v, 0.0))
-        assert close(v.grad, g)
+    # one function, and many small ones (which add into the gradients in place)
+    for chunk_lines in (codegen.CHUNK_LINES, 3):
+        for v in leaves:
+            v.grad = 0.0
+        with chunks_of(chunk_lines):
+            step = micrograd.compile(lambda: build(choices, leaves), check=True)
+            assert same(step(), root.data)
+        for v, g in zip(leaves, expected):
+            assert same(v.grad, reference.get(v, 0.0))
+            assert close(v.grad, g)
+
+
+@contextlib.contextmanager
+def chunks_of(lines: int) -> Iterator[None]:
+    """Generated code split into functions of about ``lines`` statements (a graph of
+    more nodes than that adds into the gradients in place)."""
+    saved = codegen.CHUNK_LINES
+    codegen.CHUNK_LINES = lines
+    try:
+        yield
+    finally:
+        codegen.CHUNK_LINES = saved
 
 
 def test_every_declared_op_has_a_formula() -> None:
