@@ -907,9 +907,20 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
     the op.
 
-    The code is split into functions of at most `CHUNK_LINES` statements, which pass
-    values on through a list, so graphs of hundreds of thousands of nodes compile; one
-    that Python's compiler cannot take raises ValueError.
+    A zero gradient passes nothing on, as in ``backward``, even through a local
+    derivative that is infinite or undefined there. The code tests for that only at
+    nodes of many edges (where skipping saves work); elsewhere a zero gradient times a
+    finite derivative adds 0 and changes nothing. Where a step's value or a gradient
+    comes out nan, or the code raises, the step is run again by the same code with a
+    test at every such node (compiled on first use), whose results stand.
+
+    Operations written once in the forward pass (a product that only a ``tanh`` reads)
+    are written into the line that reads them. The code is split into functions of
+    about `CHUNK_LINES` statements: function k runs part k of the forward pass, calls
+    function k + 1, then runs part k of the backward pass, so most values stay local
+    variables, and a program so split adds into the parameters' gradients in place.
+    Graphs of hundreds of thousands of nodes compile; one that Python's compiler cannot
+    take raises ValueError.
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function, got {type(fn).__name__}")
@@ -997,11 +1008,11 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     """Generate and compile the code of ``root``'s graph with ``inputs`` as the arguments.
 
     Where a local derivative could be infinite or nan, a zero gradient must pass
-    nothing, as in `backprop`. The code does not test for that: there a zero gradient
-    passes on ±0 (which changes no sum), or nan, or an error (a derivative not defined
-    at that point). So the program comes with an exact one, the same code with those
-    tests (`_Program.exact`), compiled on first use, which gives the results where the
-    fast one gives nan or raises."""
+    nothing, as in `backprop`. The code tests for that only at nodes of many edges
+    (`_backward_group`); elsewhere a zero gradient passes on ±0 (which changes no sum),
+    or nan, or an error (a derivative not defined at that point). So the program comes
+    with an exact one, the same code with every test (`_Program.exact`), compiled on
+    first use, which gives the results where the fast one gives nan or raises."""
     input_ids = {id(v): i for i, v in enumerate(inputs)}
     leaves, backward = _graph(root)
     found = _globals(backward)
@@ -1009,9 +1020,9 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     names: dict[Value, str] = {}
     for i, v in enumerate(inputs):
         names[v] = f"a{i}"
-    # A program split into functions reads the parameters and adds into their gradients
-    # in place, in two lists (``_p[i]``, ``_g[i]``): passing them from one function to
-    # the next would cost more. One function keeps them in local variables (faster).
+    # A program split into functions adds into the parameters' gradients in place, in a
+    # list (``_g[i]``): passing them from one function to the next would cost more.
+    # One function keeps them in local variables (faster).
     in_place = len(backward) > CHUNK_LINES
     names.update((v, f"p{i}") for i, v in enumerate(params))
     if in_place:
@@ -1305,9 +1316,10 @@ def _assemble(
         mine.update(now)
         loads.append(load)
         starts.append(start)
-    for name in finals:
-        if version[name] >= 0:
-            stores[version[name]].add(name)
+    for name in finals:  # stored last by the function that set them last
+        v = version[name]
+        if v >= 0:
+            stores[2 * k_runs - 1 - frame[v]].add(name)
 
     # the text of each segment, in the order they run (which numbers the slots)
     slot = {name: i for i, name in enumerate(initial)}

@@ -1145,8 +1145,9 @@ def topological_order(root: Value) -> list[Value]:
     ``root`` comes first (when it is not a leaf) and every node comes after all the
     nodes that consume it, so its gradient is complete by the time it is passed on.
     Leaves only receive gradient, so they are left out. Built by an iterative
-    depth-first search (a node is emitted once all its parents are), so depth is
-    unlimited.
+    depth-first search, first input first (a node is emitted once all its parents are):
+    read backwards, it is the order in which the expression computes its values
+    ((x + sigmoid(y)) / (x^2 + y): sigmoid(y), the sum, x^2, ...). Depth is unlimited.
     """
     return _plan(root, lambda node: (), prune=False)[0]
 
@@ -1220,7 +1221,8 @@ def _plan(
             local[node] = partials
             if until and node in until:
                 continue
-            for parent in filter(_parents_of, node._prev[::-1]):  # interior parents only
+            # interior parents only, the last pushed first: the first input is searched first
+            for parent in filter(_parents_of, node._prev[::-1]):
                 if parent not in local:
                     push(parent)
     emitted.reverse()
