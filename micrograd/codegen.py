@@ -43,6 +43,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from types import CodeType, TracebackType
 from typing import Any
 
@@ -202,20 +203,54 @@ class _Line:
     inner: tuple[str, str, str] | None = None  # (sum's name, its delta, outer partial)
     finite: bool = False  # every local derivative is a finite number (no names)
     needs: list[str] | None = None  # the names the derivatives use (None: any)
-    arithmetic: bool = False  # the forward is only + - * (on floats, it cannot raise)
+    # the forward is only + - * (on floats, it cannot raise): the precedence of its
+    # outermost operation (`_PRECEDENCE`); None for any other
+    precedence: int | None = None
     inlined: tuple[str, ...] = ()  # the inputs written into the forward as expressions
 
 
 _ARITHMETIC = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Load)
 _ARITHMETIC_OPS = (ast.Add, ast.Sub, ast.Mult, ast.USub, ast.UAdd)
+# how tightly Python binds an expression's outermost operation
+_PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.UnaryOp: 3, ast.Name: 4, ast.Constant: 4}
 
 
-def _arithmetic(text: str) -> bool:
-    """Whether ``text`` is only ``+ - *`` on names and numbers (on floats: never raises)."""
-    return all(
-        isinstance(n, (*_ARITHMETIC, *_ARITHMETIC_OPS))
-        for n in ast.walk(ast.parse(text, mode="eval"))
-    )
+def _precedence(node: ast.expr) -> int:
+    return _PRECEDENCE[type(node.op) if isinstance(node, ast.BinOp) else type(node)]
+
+
+def _arithmetic(text: str) -> int | None:
+    """If ``text`` is only ``+ - *`` on names and numbers (on floats: never raises), the
+    precedence of its outermost operation; else None."""
+    tree = ast.parse(text, mode="eval")
+    if all(isinstance(n, (*_ARITHMETIC, *_ARITHMETIC_OPS)) for n in ast.walk(tree)):
+        return _precedence(tree.body)
+    return None
+
+
+def _slots(text: str, inputs: tuple[str, ...]) -> dict[int, int]:
+    """For each input that ``text`` reads once, where an expression could stand: the
+    least precedence such an expression may have to be written there without
+    parentheses (0 in a call's arguments; a sum on the right of ``-`` needs them)."""
+    tree = ast.parse(text, mode="eval")
+    places: dict[str, list[int | None]] = {name: [] for name in inputs}
+    for parent in ast.walk(tree):
+        for child in ast.iter_child_nodes(parent):
+            if isinstance(child, ast.Name) and child.id in places:
+                if isinstance(parent, (ast.Call, ast.Expression)):
+                    places[child.id].append(0)
+                elif isinstance(parent, ast.BinOp) and type(parent.op) in _PRECEDENCE:
+                    # left to right: a + b - c is (a + b) - c, but a - (b - c) is not
+                    places[child.id].append(_precedence(parent) + (child is parent.right))
+                elif isinstance(parent, ast.UnaryOp):
+                    places[child.id].append(_precedence(parent))
+                else:
+                    places[child.id].append(None)  # a test, a subscript: keep it whole
+    return {
+        i: found[0]
+        for i, name in enumerate(inputs)
+        if len(found := places[name]) == 1 and found[0] is not None
+    }
 
 
 def _finite(text: str) -> bool:
@@ -225,9 +260,11 @@ def _finite(text: str) -> bool:
 
 
 # a formula ready to fill in (``str.format`` with the inputs, then out): forward,
-# partials, whether they are finite, the fields they use, whether the forward is plain
-# arithmetic, the inputs the forward reads once
-_Prepared = tuple[str, list[str], bool | tuple[bool, ...], tuple[int, ...], bool, frozenset[int]]
+# partials, whether they are finite, the fields they use, the forward's precedence if it
+# is plain arithmetic, where an input can be an expression (`_slots`)
+_Prepared = tuple[
+    str, list[str], bool | tuple[bool, ...], tuple[int, ...], int | None, dict[int, int]
+]
 
 
 def _positional(template: str, fields: tuple[str, ...]) -> str:
@@ -260,9 +297,12 @@ class _Writer:
         self._prepared: dict[tuple[int, Any], _Prepared] = {}
         self._formulas: list[Formula] = []
 
-    def node(self, node: Value, out: str, inline: Mapping[str, str] | None = None) -> _Line:
-        """The text of ``node``, named ``out``; an input named in ``inline`` that no
-        local derivative uses is written as its expression there."""
+    def node(
+        self, node: Value, out: str, inline: Mapping[str, tuple[str, int]] | None = None
+    ) -> _Line:
+        """The text of ``node``, named ``out``; an input named in ``inline`` (its
+        expression and that expression's precedence) that no local derivative uses and
+        the forward reads once is written as its expression there."""
         op = op_of(node)
         assert op is not None
         formula = op.formula
@@ -286,7 +326,7 @@ class _Writer:
         if prepared is None:
             prepared = self._prepare(formula, constants)
             self._prepared[key] = prepared
-        forward, partials, finites, used, arithmetic, single = prepared
+        forward, partials, finites, used, precedence, slots = prepared
         args = [*atoms, out]  # the fields of the templates: the inputs, then out
         wants = self.wants
         edges = [(p, t.format(*args)) for p, t in zip(parents, partials) if p in wants]
@@ -295,16 +335,15 @@ class _Writer:
             finites is not False and all(f for p, f in zip(parents, finites) if p in wants)
         )
         needs = [n for n in map(args.__getitem__, used) if n is not None]
-        inlined: tuple[str, ...] = ()
+        inlined: list[str] = []
         if inline and not inline.keys().isdisjoint(atoms):
-            inlined = tuple(
-                a
-                for i, a in enumerate(atoms)
-                if a is not None and a in inline and i in single and a not in needs
-            )
-            args = [inline[a] if a is not None and a in inlined else a for a in args]
+            for i, a in enumerate(atoms):
+                if a is not None and a in inline and i in slots and a not in needs:
+                    expression, tightness = inline[a]
+                    args[i] = expression if tightness >= slots[i] else f"({expression})"
+                    inlined.append(a)
         text = f"{out} = {forward.format(*args)}"
-        return _Line([text], edges, None, finite, needs, arithmetic, inlined)
+        return _Line([text], edges, None, finite, needs, precedence, tuple(inlined))
 
     def _prepare(self, formula: Formula, constants: tuple[str | None, ...] | None) -> _Prepared:
         """A formula's forward and partials as format strings in the names of its inputs
@@ -321,11 +360,10 @@ class _Writer:
         finite: bool | tuple[bool, ...] = all(each) or (any(each) and each)
         used = tuple(i for i, n in enumerate(fields) if any(f"{{{n}}}" in t for t in partials))
         partials = [_positional(t, fields) for t in partials]
-        # the inputs that the forward reads once: one of those can be an expression
-        single = frozenset(
-            i for i, n in enumerate(formula.inputs) if forward.count(f"{{{i}}}") == 1
-        )
-        return forward, partials, finite, used, _arithmetic(formula.forward), single
+        # the forward with the inputs' names in it (constants pasted in)
+        named = _filled(formula.forward, names, constants).format_map({n: n for n in names})
+        slots = _slots(named, formula.inputs)
+        return forward, partials, finite, used, _arithmetic(formula.forward), slots
 
     def _sum(self, formula: Formula, parents: tuple[Value, ...], out: str) -> _Line:
         k = len(formula.inputs)
@@ -569,14 +607,10 @@ def _backward_steps(
     test) shares the node's accumulator, which nothing changes after the node's step and
     the parent never adds to: its edge is written ``(parent, delta, delta, True)``, an
     assignment to itself, and costs nothing."""
+    accumulators = {} if shared is None else shared
     for node in backward:
         line = lines[node]
-        if node is root:
-            delta = None
-        elif shared is not None and node in shared:
-            delta = shared[node]
-        else:
-            delta = f"{prefix}{names[node]}"
+        delta = None if node is root else accumulators.get(node) or f"{prefix}{names[node]}"
         head = None
         through = delta
         if line.inner is not None:
@@ -587,15 +621,13 @@ def _backward_steps(
         edges = []
         for parent, partial in line.edges:
             first = parent not in defined
-            if plain and first and partial == "1.0" and parent in once:
-                assert shared is not None and delta is not None
-                shared[parent] = delta
-            if shared is not None and parent in shared:
-                target = shared[parent]
-            else:
-                target = f"{prefix}{names[parent]}"
+            if first:
+                defined.add(parent)
+                if plain and partial == "1.0" and parent in once:
+                    assert delta is not None
+                    accumulators[parent] = delta
+            target = accumulators.get(parent) or f"{prefix}{names[parent]}"
             edges.append((parent, target, _times(through, partial), first))
-            defined.add(parent)
         yield _BackwardStep(node, line, delta, head, edges)
 
 
@@ -818,6 +850,11 @@ class CompiledStep:
             before = {*map(id, existing), *map(id, inputs)}
             del existing
             fresh = [p for p in program.params if id(p) not in before]
+            if self.check and not fresh:
+                self._check(args, out, program)
+            # the graph goes now, freed by reference counting: alive when the collector
+            # is back on, it would be scanned once more as new objects
+            del out, traced
         if fresh:
             raise TypeError(
                 f"compile: the function made {len(fresh)} Value(s) without parents while "
@@ -825,8 +862,6 @@ class CompiledStep:
                 "under no_grad: the code would keep their traced data on every call. Compute "
                 "them with ops on the arguments, or use plain numbers for fixed numbers"
             )
-        if self.check:
-            self._check(args, out, program)
         return program
 
     def _check(self, args: tuple[Any, ...], out: Value, program: _Program) -> None:
@@ -1173,6 +1208,7 @@ class _Inlined:
     the consumer cannot take it)."""
 
     expression: str
+    precedence: int
     reads: list[str]
     depth: int
     index: int
@@ -1192,7 +1228,7 @@ def _forward_pass(
     lines: dict[Value, _Line] = {}
     groups: list[tuple[int, _Group]] = []
     pending: dict[str, _Inlined] = {}
-    expressions: dict[str, str] = {}  # the same, for the writer
+    expressions: dict[str, tuple[str, int]] = {}  # the same, for the writer
     for i, node in enumerate(nodes):
         out = names[node]
         line = writer.node(node, out, expressions)
@@ -1217,15 +1253,17 @@ def _forward_pass(
                     groups.append((waiting.index, group))
                     reads.append(name)
         if (
-            line.arithmetic
+            line.precedence is not None
             and uses.get(node) == 1
             and depth < MAX_INLINED
             and line.needs is not None
             and out not in line.needs
         ):
-            expression = f"({line.forward[0].partition(' = ')[2]})"
-            pending[out] = _Inlined(expression, reads, depth, i, line.forward, node._op)
-            expressions[out] = expression
+            expression = line.forward[0].partition(" = ")[2]
+            pending[out] = _Inlined(
+                expression, line.precedence, reads, depth, i, line.forward, node._op
+            )
+            expressions[out] = expression, line.precedence
         else:
             sets = [out] if line.inner is None else [line.inner[0], out]
             groups.append((i, _Group(line.forward, node._op, reads, sets, sets)))
@@ -1289,13 +1327,9 @@ def _assemble(
     stores: list[set[str]] = [set() for _ in segments]
     for s, groups in enumerate(segments):
         mine = held[frame[s]]
-        reads: set[str] = set()
-        writes: set[str] = set()
-        defines: set[str] = set()
-        for group in groups:
-            reads.update(group.reads)
-            writes.update(group.writes)
-            defines.update(group.defines)
+        reads = set(chain.from_iterable([g.reads for g in groups]))
+        writes = set(chain.from_iterable([g.writes for g in groups]))
+        defines = set(chain.from_iterable([g.defines for g in groups]))
         if lists:
             reads -= lists
             writes -= lists
@@ -1344,7 +1378,10 @@ def _assemble(
             if group.guard is not None:
                 marks.append((len(lines), group.guard, group.defines))
             lines += group.lines
-            ops += [group.op] * len(group.lines)
+            if len(group.lines) == 1:
+                ops.append(group.op)
+            else:
+                ops += [group.op] * len(group.lines)
         if stores[s]:
             names = sorted(stores[s])
             # lists of a few hundred names: cheaper for Python's compiler than one tuple
