@@ -64,6 +64,7 @@ __all__ = ["CompiledStep", "compile", "to_python"]
 _builtin_compile = builtins.compile
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
 _POSITIONAL = re.compile(r"v\d+")
+_FUNCTION = re.compile(r"\n(?=def )")  # where the next function of generated code starts
 TERMS_PER_LINE = 64  # to_python writes a long sum over lines of this many terms
 
 
@@ -1109,7 +1110,8 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
     def build(source: str, ops: list[str]) -> _Program:
         filename = f"<micrograd.compile {what} #{next(_counter)}>"
         scope = {**namespace, **code.getters}
-        exec(_compile_source(source, filename, code.nodes), scope)
+        for function in _compile_source(source, filename, code.nodes):
+            exec(function, scope)
         first_chunk = scope["_chunk0"]
         grad_slots, value_slot = code.slots[:-1], code.slots[-1]
 
@@ -1459,9 +1461,16 @@ def _grad_of(v: Value) -> float:
     return grad
 
 
-def _compile_source(source: str, filename: str, n_nodes: int) -> CodeType:
+def _compile_source(source: str, filename: str, n_nodes: int) -> list[CodeType]:
+    """Each function of ``source`` compiled on its own, so that Python's compiler holds
+    one function's syntax tree at a time; the line numbers are those of ``source``."""
+    codes = []
+    line = 0
     try:
-        return _builtin_compile(source, filename, "exec")
+        for part in _FUNCTION.split(source):
+            codes.append(_builtin_compile("\n" * line + part, filename, "exec"))
+            line += part.count("\n") + 1
+        return codes
     except (RecursionError, MemoryError, SyntaxError) as error:
         raise ValueError(
             f"compile: the graph of {n_nodes:,} nodes is too large for Python's compiler "
