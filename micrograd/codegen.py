@@ -1295,8 +1295,7 @@ def _assemble(
     own run stay local variables. A name that one function sets and another reads goes
     through the list ``_state`` (appended at the end of the segment that sets it, read
     with an ``itemgetter``); ``initial`` are its first items. The names in ``lists``
-    are items of the lists ``_p`` and ``_g`` (``_state[0]`` and ``_state[1]``), which
-    every function has."""
+    are items of the list ``_g`` (``_state[0]``), which every function has."""
     cost = [0] * max(n_nodes, 1)
     for i, group in forward:
         cost[i] += len(group.lines)
