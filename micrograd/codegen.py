@@ -1100,12 +1100,15 @@ def _program(root: Value, inputs: list[Value], what: str) -> _Program:
         initial += [*(names[v] for v in params), *deltas.values()]
         finals = [*deltas.values(), *finals]
         lists = set()
-    if root not in names:  # a constant: no name, no slot
+    tail = [] if root in names else [root.data]  # a constant: no name, a slot of its own
+    if tail:
         initial.append("")
-    code = _assemble(len(backward), forward, steps, initial, zeros, finals, lists)
     namespace = {n: g.value for n, g in found.items()}
     namespace.update(writer.functions)
-    tail = [root.data] if root not in names else []
+    # what is done with goes before the next step needs memory
+    del lines, writer, names
+    code = _assemble(len(backward), forward, steps, initial, zeros, finals, lists)
+    del forward, steps
 
     def build(source: str, ops: list[str]) -> _Program:
         filename = f"<micrograd.compile {what} #{next(_counter)}>"
