@@ -347,23 +347,25 @@ class _Writer:
         return _Line([text], edges, None, finite, needs, precedence, tuple(inlined))
 
     def _prepare(self, formula: Formula, constants: tuple[str | None, ...] | None) -> _Prepared:
-        """A formula's forward and partials as format strings in the names of its inputs
-        and ``out``, constants pasted in; whether every partial is `_finite` (True, False,
-        or which are); the names that the partials use."""
+        """A formula's forward and partials as format strings with a numbered field for
+        each input and then ``out``, constants pasted in; whether every partial is
+        `_finite` (True, False, or which are); the fields that the partials use; the
+        forward's precedence if it is plain arithmetic (`_arithmetic`); where an input
+        can be an expression (`_slots`)."""
         self._formulas.append(formula)  # keeps its id unique while cached
         names = (*formula.inputs, *formula.params, "out")
         if constants is None:
             constants = (None,) * len(names)
         fields = (*formula.inputs, "out")
-        forward = _positional(_filled(formula.forward, names, constants), fields)
+        filled = _filled(formula.forward, names, constants)
+        forward = _positional(filled, fields)
         partials = [_filled(t, names, constants) for t in formula.partials]
         each = tuple(map(_finite, partials))
         finite: bool | tuple[bool, ...] = all(each) or (any(each) and each)
         used = tuple(i for i, n in enumerate(fields) if any(f"{{{n}}}" in t for t in partials))
         partials = [_positional(t, fields) for t in partials]
         # the forward with the inputs' names in it (constants pasted in)
-        named = _filled(formula.forward, names, constants).format_map({n: n for n in names})
-        slots = _slots(named, formula.inputs)
+        slots = _slots(filled.format_map({n: n for n in names}), formula.inputs)
         return forward, partials, finite, used, _arithmetic(formula.forward), slots
 
     def _sum(self, formula: Formula, parents: tuple[Value, ...], out: str) -> _Line:
