@@ -180,6 +180,10 @@ class Value:
     @staticmethod
     def _apply_op(op: Op, *parents: Value) -> Value:
         """The node ``op(*parents)``: its data from the op's forward, its parents recorded."""
+        if len(parents) == 2:
+            return record(op, op.forward(parents[0].data, parents[1].data), parents)
+        if len(parents) == 1:
+            return record(op, op.forward(parents[0].data), parents)
         return record(op, op.forward(*map(_data_of, parents)), parents)
 
     @staticmethod
@@ -288,7 +292,11 @@ CONSTANT = Op("", float, _passes_nothing, 0, doc="a number lifted into the graph
 def constant(x: Any) -> Value:
     """A leaf for the number ``x`` that needs no gradient (TypeError if ``x`` is not a
     real number)."""
-    out = Value(x)
+    out = _new_value(Value)
+    out.data = x if x.__class__ is float else to_float(x)
+    out.grad = 0.0
+    out.label = ""
+    out._prev = ()
     out._rule = CONSTANT
     return out
 
@@ -504,12 +512,14 @@ def _walk(
     order[0].grad = seed
     for node in order:
         g = node.grad
-        if g.__class__ is float and g == 0.0:
-            continue  # every contribution would be zero
+        if not g:
+            continue  # a float 0: every contribution would be zero (a Value is never false)
         rule, parents = node._rule, node._prev
         try:
             if create_graph:
                 local = rule.partials(node, *parents)  # type: ignore[union-attr]
+            elif len(parents) == 2:
+                local = rule.partials(node.data, parents[0].data, parents[1].data)  # type: ignore[union-attr]
             else:
                 local = rule.partials(node.data, *map(_data_of, parents))  # type: ignore[union-attr]
         except (ArithmeticError, ValueError, TypeError, NotImplementedError) as error:

@@ -103,7 +103,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
 def l2(parameters: Iterable[Any]) -> Value:
     """sum_i p_i^2, for weight decay (``loss + alpha * l2(model.parameters())``)."""
     ps = _values("l2", parameters, "parameters")
-    return ops.affine(constant(0.0), *ps, *ps)  # one node: d/dp_i = p_i + p_i
+    return to_value(ops.affine(constant(0.0), *ps, *ps))  # one node: d/dp_i = p_i + p_i
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +134,7 @@ def _softmax_nll(zs: list[Value], y: int) -> Value:
 
 
 def _total(terms: list[Value]) -> Value:
-    return ops.total(*terms)
+    return to_value(ops.total(*terms))
 
 
 def _reduce(terms: list[Value], reduction: str) -> Value:

@@ -197,7 +197,7 @@ class Op:
         if isinstance(forward, str):
             op = cls.from_text(name, forward, partials, arity, **details)  # type: ignore[arg-type]
         else:
-            op = cls(name, forward, partials, arity, **details)
+            op = cls(name, forward, partials, arity, **details)  # type: ignore[arg-type]
         op.method = method if method is not None else name
         op.reflected = reflected
         op.with_constant = with_constant
@@ -224,7 +224,7 @@ class Op:
                 f"({', '.join(n for n, _ in self.params)}), got {len(values)}"
             )
         values = values + tuple(d for _, d in self.params[len(values) :])
-        key = tuple((type(v), v) for v in values)
+        key = (*map(type, values), *values)
         bound = self._bound.get(key)
         if bound is None:
             floats = tuple(
@@ -368,7 +368,7 @@ def binary(op: Op, a: Any, b: Any) -> Any:
     number, so that Python can try its own methods.
     """
     kind = type(a) if type(a) in _NUMBER_TYPES else type(b)
-    number_of = kind._number_of  # type: ignore[attr-defined]
+    number_of = kind._number_of
     x = None if a.__class__ is not kind else number_of(a)
     y = None if b.__class__ is not kind else number_of(b)
     try:
@@ -391,19 +391,34 @@ def binary(op: Op, a: Any, b: Any) -> Any:
     )
 
 
+_PLAIN = (float, int)
+
+
 def install_op(kind: type[NumberType], op: Op) -> None:
     """Install ``op`` on ``kind`` as its method (an operator and its reflected form for a
     two-input op). The one installer: every number type gets its ops from here."""
-    apply_op = kind._apply_op
+    apply_op, lift = kind._apply_op, kind._lift
     if op.arity == 2:
         plain = op.with_constant is None and op.reflected_constant is None
+        right, left = op.with_constant, op.reflected_constant
 
+        # the common cases first: another number of this type, then a float or an int
+        # (sum(values) starts with 0 + value); `binary` does the rest
         def method(self: Any, other: Any) -> Any:
-            if plain and other.__class__ is kind:
-                return apply_op(op, self, other)
+            if other.__class__ is kind:
+                if plain:
+                    return apply_op(op, self, other)
+            elif other.__class__ in _PLAIN:
+                if right is not None:
+                    return apply_op(right.bind(other), self)
+                return apply_op(op, self, lift(other))
             return binary(op, self, other)
 
         def reflected(self: Any, other: Any) -> Any:
+            if other.__class__ in _PLAIN:
+                if left is not None:
+                    return apply_op(left.bind(other), self)
+                return apply_op(op, lift(other), self)
             return binary(op, other, self)
 
         _set_method(kind, op, op.method, method)
@@ -438,7 +453,9 @@ def _check_free(op: Op, replace: bool) -> Op | None:
     old = next((_DECLARED[s] for s in spellings if s in _DECLARED), None)
     if old is None:
         old = next((o for o in declared_ops().values() if o.name == op.name), None)
-    taken = [s for s in spellings for kind in _NUMBER_TYPES if s not in _DECLARED and hasattr(kind, s)]
+    taken = [
+        s for s in spellings for kind in _NUMBER_TYPES if s not in _DECLARED and hasattr(kind, s)
+    ]
     if taken:
         raise ValueError(
             f"Op.declare: {taken[0]!r} is an attribute of {_owner(taken[0])}, not an op; "

@@ -60,7 +60,7 @@ def real(x: Any) -> float:
     """The plain float behind a number, a `Value` (its ``data``) or a dual number (its
     ``real`` part)."""
     if x.__class__ is float:
-        return x  # type: ignore[no-any-return]
+        return x
     if _is_number_type(x):
         x = x.data if hasattr(x, "data") else x.real
     return to_float(x)

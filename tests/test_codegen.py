@@ -240,9 +240,7 @@ def test_sum_ops_match_eager(xs: list[float]) -> None:
     vs = [Value(x) for x in xs]
     n = (len(vs) - 1) // 2
     parts = (vs[0], *vs[1 : 1 + n], *vs[1 + n : 1 + 2 * n])
-    root = ops.total(
-        ops.affine(*parts), ops.relu_affine(*parts), ops.total(*vs)
-    )
+    root = ops.total(ops.affine(*parts), ops.relu_affine(*parts), ops.total(*vs))
     root.backward()
     value, grads = run_source(micrograd.to_python(root), *xs)
     assert value == root.data
