@@ -20,8 +20,8 @@ import micrograd
 from micrograd import Value, codegen, losses, ops
 from micrograd.datasets import make_moons
 from micrograd.engine import backprop, op_of
-from micrograd.op import Formula, Op, declared_ops
 from micrograd.nn import MLP
+from micrograd.op import Formula, Op, declared_ops
 from micrograd.optim import SGD
 
 

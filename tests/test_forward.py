@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd.engine import Value, primitive
-from micrograd.ops import linear
 from micrograd.forward import Dual, derivative
+from micrograd.ops import linear
 
 from helpers import central_difference, close, needs_torch, sigmoid, tensor, torch
 
