@@ -180,11 +180,25 @@ class Value:
     @staticmethod
     def _apply_op(op: Op, *parents: Value) -> Value:
         """The node ``op(*parents)``: its data from the op's forward, its parents recorded."""
+        out = _new_value(Value)
         if len(parents) == 2:
-            return record(op, op.forward(parents[0].data, parents[1].data), parents)
-        if len(parents) == 1:
-            return record(op, op.forward(parents[0].data), parents)
-        return record(op, op.forward(*map(_data_of, parents)), parents)
+            out.data = op.forward(parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            out.data = op.forward(parents[0].data)
+        else:
+            out.data = op.forward(*map(_data_of, parents))
+        out.grad = 0.0
+        out.label = ""
+        if _grad_enabled.get():
+            out._prev = parents
+            out._rule = op
+        else:
+            out._prev = ()
+            out._rule = None
+            leaves = _new_leaves.get()
+            if leaves is not None:
+                leaves.append(out)
+        return out
 
     @staticmethod
     def _lift(x: Any) -> Value:
@@ -518,8 +532,13 @@ def _walk(
         try:
             if create_graph:
                 local = rule.partials(node, *parents)  # type: ignore[union-attr]
-            elif len(parents) == 2:
-                local = rule.partials(node.data, parents[0].data, parents[1].data)  # type: ignore[union-attr]
+            elif len(parents) == 2:  # most nodes: the same steps, written out
+                a, b = parents
+                da, db = local = rule.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
+                if on_step is None:
+                    a.grad += g * da
+                    b.grad += g * db
+                    continue
             else:
                 local = rule.partials(node.data, *map(_data_of, parents))  # type: ignore[union-attr]
         except (ArithmeticError, ValueError, TypeError, NotImplementedError) as error:
