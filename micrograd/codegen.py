@@ -47,7 +47,8 @@ from itertools import chain
 from types import CodeType, TracebackType
 from typing import Any
 
-from micrograd.engine import Step, Value, backprop, is_constant, op_of, topological_order
+from micrograd.engine import Value, is_constant, op_of, topological_order
+from micrograd.gradients import Step, backprop
 from micrograd.op import Formula, Op
 from micrograd.scalars import to_float
 

@@ -16,6 +16,7 @@ Values, a dual number for dual numbers.
 from __future__ import annotations
 
 import ast
+import functools
 import operator
 import sys
 from collections.abc import Callable, Mapping
@@ -31,6 +32,7 @@ __all__ = [
     "apply",
     "declared_ops",
     "install_op",
+    "named_op",
     "register_number_type",
 ]
 
@@ -296,6 +298,21 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+def _no_forward(*xs: float) -> float:
+    raise NotImplementedError("an op made by Value(data, children, op) has no forward")
+
+
+def _passes_nothing(out: Any, *xs: Any) -> tuple[float, ...]:
+    return (0.0,) * len(xs)
+
+
+@functools.lru_cache(maxsize=256)
+def named_op(name: str) -> Op:
+    """The op of a node made as micrograd makes one, ``Value(data, children, name)``: a
+    name that passes no gradient back (until the node's ``_backward`` is set)."""
+    return Op(name, _no_forward, _passes_nothing, None)
 
 
 def _joined(each: tuple[Callable[..., Any], ...]) -> Partials:
