@@ -29,6 +29,7 @@ from contextvars import ContextVar
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, SupportsFloat, TypeVar
 
+from micrograd.conventions import FloatConventions, float_refused
 from micrograd.op import Op, named_op, register_number_type
 from micrograd.scalars import to_float
 
@@ -37,29 +38,11 @@ if TYPE_CHECKING:
 else:
     OpMethods = object
 
-__all__ = [
-    "Value",
-    "constant",
-    "enable_grad",
-    "graph",
-    "is_constant",
-    "is_grad_enabled",
-    "local_derivatives",
-    "new_leaves",
-    "no_grad",
-    "op_of",
-    "primitive",
-    "record",
-    "to_value",
-    "topological_order",
-    "walk",
-]
-
 _data_of = attrgetter("data")
 _new_value = object.__new__
 
 
-class Value(OpMethods):
+class Value(FloatConventions, OpMethods):
     """A scalar that remembers how it was computed, so gradients can flow back to it.
 
     >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
@@ -68,10 +51,8 @@ class Value(OpMethods):
     >>> a.grad, b.grad   # dc/da = b + 1, dc/db = a
     (-2.0, 2.0)
 
-    ``float(v)``, ``format(v, '.4f')`` and ``< <= > >=`` use the data (so ``max(values)``
-    works); ``==`` and ``hash`` are by identity, as in micrograd. micrograd's
-    ``Value(data, (a, b), 'op')`` makes a node that passes no gradient until its
-    ``_backward`` is set (`micrograd.lecture`).
+    Where Python expects a number, it is its data (`micrograd.conventions`); ``==`` is
+    identity, as in micrograd, whose ``Value(data, (a, b), 'op')`` also works.
     """
 
     __slots__ = ("__weakref__", "_prev", "_rule", "data", "grad", "label")
@@ -115,34 +96,6 @@ class Value(OpMethods):
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
-
-    def __float__(self) -> float:
-        if _float_refused.get():
-            raise TypeError("a Value cannot be turned into a float here")
-        return self.data
-
-    def __format__(self, spec: str) -> str:
-        """``format(v, spec)`` formats the data (``f"{loss:.4f}"``); no spec gives ``str(v)``."""
-        return format(self.data, spec) if spec else str(self)
-
-    def __lt__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data < x
-
-    def __le__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data <= x
-
-    def __gt__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data > x
-
-    def __ge__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data >= x
-
-    __eq__ = object.__eq__  # by identity, as in micrograd
-    __hash__ = object.__hash__
 
     # -- how an op makes a Value (called by the methods micrograd.op installs) ------
 
@@ -188,26 +141,17 @@ class Value(OpMethods):
         if not self._prev:
             self.grad = self.grad + start
             return
-        order, leaves = graph(self, ())
-        saved, saved_leaves = [n.grad for n in order], [n.grad for n in leaves]
+        order, leaves = graph(self)
+        touched = order + leaves
+        saved = [node.grad for node in touched]
         for node in order:
             node.grad = 0.0
         try:
             walk(order, start, create_graph)
         except BaseException:
-            _restore(order, saved)
-            _restore(leaves, saved_leaves)
+            for node, g in zip(touched, saved):
+                node.grad = g
             raise
-
-
-def _compared(x: Any) -> float | None:
-    """The number a Value is compared with: a Value's data, a real number, else None."""
-    if isinstance(x, Value):
-        return x.data
-    try:
-        return to_float(x)
-    except TypeError:
-        return None
 
 
 def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
@@ -254,14 +198,11 @@ def op_of(v: Value) -> Op | None:
     return v._rule if v._prev else None
 
 
-# ---------------------------------------------------------------------------
-# Gradient mode, and the leaves made while a trace watches
-# ---------------------------------------------------------------------------
+# -- Gradient mode, and the leaves made while a trace watches ------------------
 
 _grad_enabled: ContextVar[bool] = ContextVar("micrograd_grad_enabled", default=True)
 _grad_saved: ContextVar[tuple[bool, ...]] = ContextVar("micrograd_grad_saved", default=())
 _new_leaves: ContextVar[list[Value] | None] = ContextVar("micrograd_new_leaves", default=None)
-_float_refused: ContextVar[bool] = ContextVar("micrograd_float_refused", default=False)
 
 
 def is_grad_enabled() -> bool:
@@ -331,9 +272,7 @@ class enable_grad(_GradMode):
     enabled = True
 
 
-# ---------------------------------------------------------------------------
-# The backward walk
-# ---------------------------------------------------------------------------
+# -- The backward walk ---------------------------------------------------------
 
 
 def local_derivatives(node: Value) -> tuple[Any, ...]:
@@ -349,14 +288,13 @@ def topological_order(root: Value) -> list[Value]:
     """The interior nodes behind ``root`` (``root`` first), each after every node that
     reads it. Read backwards, it is the order in which the expression computes its
     values, first input first ((x + sigmoid(y)) / (x^2 + y): sigmoid(y), the sum, ...)."""
-    return graph(root, ())[0]
+    return graph(root)[0]
 
 
 def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list[Value]]:
     """`topological_order` of ``root``, and its ends: the leaves it reaches and the nodes
-    of ``until`` (not gone behind), each once. A depth-first search with a stack, so
-    depth is unlimited: a node is emitted when the ``None`` pushed above it comes off,
-    which is once all its parents are."""
+    of ``until`` (not gone behind), each once. A depth-first search on a stack (any depth):
+    a node is emitted when the ``None`` pushed above it comes off, after all its parents."""
     order: list[Value] = []
     ends: list[Value] = []
     if not root._prev:
@@ -437,11 +375,6 @@ def _finite(d: Any) -> bool:
     return -math.inf < (d.data if isinstance(d, Value) else d) < math.inf
 
 
-def _restore(nodes: list[Value], grads: list[Any]) -> None:
-    for node, g in zip(nodes, grads):
-        node.grad = g
-
-
 def _at(error: BaseException, node: Value) -> BaseException:
     """``error`` raised by a local derivative, retold with the op and the node."""
     try:
@@ -450,18 +383,14 @@ def _at(error: BaseException, node: Value) -> BaseException:
         return error
 
 
-# ---------------------------------------------------------------------------
-# Your own ops
-# ---------------------------------------------------------------------------
+# -- Your own ops --------------------------------------------------------------
 
 
 def primitive(
     forward: Callable[..., float], *partials: Callable[..., Any], name: str | None = None
 ) -> Op:
-    """A differentiable op from its forward function and its partial derivatives.
-
-    ``forward(x_1, ..., x_n)`` and each ``partials[i](x_1, ..., x_n)`` (d out / d x_i)
-    take the inputs; call the op on Values, dual numbers or floats.
+    """A differentiable op from ``forward(x_1, ..., x_n)`` and one partial derivative
+    d out / d x_i per input, ``partials[i](x_1, ..., x_n)``; it takes floats, Values, Duals.
 
     >>> from micrograd import ops
     >>> softplus = primitive(lambda x: math.log1p(math.exp(x)),
@@ -486,7 +415,7 @@ def primitive(
         def derivative(out: Any, *xs: Any) -> Any:
             if all(x.__class__ is float for x in xs):
                 return to_float(partial(*xs), f"primitive {op_name!r}: partial {i}")
-            token = _float_refused.set(True)  # on Values, math.exp(x) must fail, not lose x
+            token = float_refused.set(True)  # on Values, math.exp(x) must fail, not lose x
             try:
                 return partial(*xs)
             except TypeError as error:
@@ -497,7 +426,7 @@ def primitive(
                     "with micrograd.ops (ops.exp, ops.sigmoid, ...) instead of math"
                 ) from error
             finally:
-                _float_refused.reset(token)
+                float_refused.reset(token)
 
         return derivative
 
