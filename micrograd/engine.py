@@ -352,6 +352,12 @@ def walk(
                     a.grad += g * da
                     b.grad += g * db
                     continue
+            elif len(parents) == 1:
+                (a,) = parents
+                (da,) = local = rule.partials(node.data, a.data)  # type: ignore[union-attr]
+                if on_edge is None:
+                    a.grad += g * da
+                    continue
             else:
                 local = rule.partials(node.data, *map(_data_of, parents))  # type: ignore[union-attr]
         except (ArithmeticError, ValueError, TypeError, NotImplementedError) as error:
