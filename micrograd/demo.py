@@ -18,13 +18,15 @@ from micrograd.engine import Value, no_grad
 from micrograd.losses import hinge, l2
 from micrograd.nn import MLP, Neuron
 from micrograd.optim import SGD
+from micrograd.replay import TrainingReplay
 
 ALPHA = 1e-4  # weight of the L2 penalty
 GRID = 80  # points per side of the decision-boundary grid
 
 
 def run_demo(steps: int, seed: int, out: Path) -> int:
-    """Train, then write decision_boundary.png, loss.png, model.json and neuron.svg to out."""
+    """Train, then write decision_boundary.png, loss.png, model.json, neuron.svg and
+    training.html (the replay of every step) to out."""
     if missing("demo", ["matplotlib"], "demo"):
         return 1
     from matplotlib.figure import Figure
@@ -35,10 +37,12 @@ def run_demo(steps: int, seed: int, out: Path) -> int:
     inputs = [[Value(x1), Value(x2)] for x1, x2 in X]
     labels = [2 * label - 1 for label in y]
     optimizer = SGD(model.parameters(), lr=1.0)
+    replay = TrainingReplay(model, X, y)
     losses, accuracies = [], []
     progress = Progress(steps, unit="step")
     for k in range(steps):
         loss, accuracy = _evaluate(model, inputs, labels)
+        replay.record(k, loss)
         optimizer.zero_grad()
         loss.backward()
         optimizer.lr = 1.0 - 0.9 * k / steps
@@ -54,7 +58,9 @@ def run_demo(steps: int, seed: int, out: Path) -> int:
     _plot_boundary(Figure(figsize=(6, 5)), model, X, y, out / "decision_boundary.png")
     _plot_loss(Figure(figsize=(6, 4)), losses, accuracies, out / "loss.png")
     model.save(out / "model.json")
+    replay.save(out / "training.html")
     written = ["decision_boundary.png", "loss.png", "model.json", _draw_neuron(model, X[0], out)]
+    written.append("training.html")
     print(
         f"MLP(2, [16, 16, 1]) after {steps} steps: loss {loss.data:.4f}, "
         f"accuracy {accuracy:.0%}; wrote {', '.join(written)} to {out}"
