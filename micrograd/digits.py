@@ -132,9 +132,7 @@ def run_digits(epochs: int, batch: int, lr: float, seed: int, limit: int | None,
     )
     progress = Progress(epochs * len(split.train_y), unit="image")
     steps = step_count(len(split.train_y), epochs, batch)
-    model, history = train(
-        split, epochs, batch, lr, seed, progress, every=-(-steps // SNAPSHOTS)
-    )
+    model, history = train(split, epochs, batch, lr, seed, progress, every=-(-steps // SNAPSHOTS))
     progress.close()
 
     out.mkdir(parents=True, exist_ok=True)

@@ -49,24 +49,25 @@ class TrainingReplay:
     ([0, 2, 4], [1.0, 0.3333333333333333, 0.2])
     """
 
-    def __init__(self, model: MLP, X: Sequence[Sequence[Any]], y: Sequence[Any], every: int = 1):
+    def __init__(
+        self, model: MLP, X: Sequence[Sequence[Any]], y: Sequence[Any], every: int = 1
+    ) -> None:
         if not isinstance(model, MLP):
             raise TypeError(
                 f"TrainingReplay: model must be a micrograd.nn.MLP, got {type(model).__name__}"
             )
-        if isinstance(every, bool) or not isinstance(every, numbers.Integral) or every < 1:
+        count = _integer(every)
+        if count is None or count < 1:
             raise ValueError(f"TrainingReplay: every must be a positive integer, got {every!r}")
         self.model = model
-        self.every = int(every)
+        self.every = count
         self._widths = [len(layer.neurons) for layer in model.layers]
         self._activations = [layer.neurons[0].activation for layer in model.layers]
         nin = len(model.layers[0].neurons[0].w)
         self.X = _rows(X, nin)
         self.y = _labels(y, len(self.X), self._widths[-1])
         # every weight in the page's order: layer by layer, neuron by neuron, w then b
-        self._parameters = [
-            p for layer in model.layers for n in layer.neurons for p in (*n.w, n.b)
-        ]
+        self._parameters = [p for layer in model.layers for n in layer.neurons for p in (*n.w, n.b)]
         names = {id(p): name for name, p in model.named_parameters()}
         self._names = [names.get(id(p), "") for p in self._parameters]
         self.steps: list[int] = []
@@ -87,18 +88,19 @@ class TrainingReplay:
                 f"TrainingReplay.record: loss must be a Value or a number, "
                 f"got {type(loss).__name__}"
             )
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+        k = _integer(step)
+        if k is None or k < 0:
             raise ValueError(
                 f"TrainingReplay.record: step must be a non-negative integer, got {step!r}"
             )
-        if self.steps and step <= self.steps[-1]:
+        if self.steps and k <= self.steps[-1]:
             raise ValueError(
-                f"TrainingReplay.record: step {step} comes after step {self.steps[-1]}; "
+                f"TrainingReplay.record: step {k} comes after step {self.steps[-1]}; "
                 "steps must increase"
             )
-        if step % self.every:
+        if k % self.every:
             return
-        self.steps.append(int(step))
+        self.steps.append(k)
         self.losses.append(number)
         self._weights.extend([p.data for p in self._parameters])
 
@@ -175,6 +177,13 @@ class TrainingReplay:
         )
 
 
+def _integer(value: Any) -> int | None:
+    """``value`` as an int if it is an integer (numpy's too, not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        return None
+    return int(value)
+
+
 def _rows(X: Sequence[Sequence[Any]], nin: int) -> list[list[float]]:
     """``X`` as rows of ``nin`` floats, or an error naming the first bad row."""
     rows = []
@@ -183,8 +192,7 @@ def _rows(X: Sequence[Sequence[Any]], nin: int) -> list[list[float]]:
             values = [float(v) for v in row]
         except TypeError:
             raise TypeError(
-                f"TrainingReplay: X row {i} must be a sequence of numbers, "
-                f"got {type(row).__name__}"
+                f"TrainingReplay: X row {i} must be a sequence of numbers, got {type(row).__name__}"
             ) from None
         if len(values) != nin:
             raise ValueError(
@@ -204,8 +212,7 @@ def _labels(y: Sequence[Any], count: int, outputs: int) -> list[int]:
     labels = list(y)
     if len(labels) != count:
         raise ValueError(
-            f"TrainingReplay: X and y have different lengths: {count} rows but "
-            f"{len(labels)} labels"
+            f"TrainingReplay: X and y have different lengths: {count} rows but {len(labels)} labels"
         )
     allowed = {-1, 0, 1} if outputs == 1 else set(range(outputs))
     for i, label in enumerate(labels):

@@ -31,11 +31,13 @@ import graphviz
 
 from micrograd import ops
 from micrograd.engine import Step, Value, backprop, local_derivatives, real, topological_order
+from micrograd.replay import TrainingReplay
 
 __all__ = [
     "Explorer",
     "GraphvizNotFoundError",
     "Step",
+    "TrainingReplay",
     "draw_dot",
     "explore",
     "step_through",
