@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import json
 import math
 import numbers
@@ -73,6 +74,7 @@ class TrainingReplay:
         self.steps: list[int] = []
         self.losses: list[float] = []
         self._weights = array("d")
+        self._last: int | None = None
 
     def record(self, step: int, loss: Value | float) -> None:
         """Snapshot the weights and ``loss`` (a Value or a number) at ``step``.
@@ -93,11 +95,12 @@ class TrainingReplay:
             raise ValueError(
                 f"TrainingReplay.record: step must be a non-negative integer, got {step!r}"
             )
-        if self.steps and k <= self.steps[-1]:
+        if self._last is not None and k <= self._last:
             raise ValueError(
-                f"TrainingReplay.record: step {k} comes after step {self.steps[-1]}; "
-                "steps must increase"
+                f"TrainingReplay.record: step {k} is not after the previous step "
+                f"{self._last}; steps must increase"
             )
+        self._last = k
         if k % self.every:
             return
         self.steps.append(k)
@@ -162,7 +165,8 @@ class TrainingReplay:
         text = json.dumps(self._data(), separators=(",", ":"), allow_nan=False)
         # no "<", ">" or "&" in the page's script: nothing can end or comment it out
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-        root_id = "mg-replay-" + hashlib.sha1(text.encode()).hexdigest()[:12]
+        digest = hashlib.sha1(text.encode()).hexdigest()[:12]
+        root_id = f"mg-replay-{digest}-{next(_shown)}"
         assets = resources.files("micrograd") / "assets"
         style = (assets / "replay.css").read_text(encoding="utf-8")
         script = (assets / "replay.js").read_text(encoding="utf-8").replace("__ROOT_ID__", root_id)
@@ -175,6 +179,9 @@ class TrainingReplay:
             f'<script type="application/json" class="mg-data">{text}</script>\n'
             f"<script>\n{script}</script>\n</div>"
         )
+
+
+_shown = itertools.count()  # each page or cell gets a root id of its own
 
 
 def _integer(value: Any) -> int | None:
