@@ -586,6 +586,7 @@
     accuracy: function (k) { return accuracies[k] / X.length; }
   };
   render();
+  api.ready = performance.now();  // milliseconds from the page's start to the first picture
   window.micrograd = window.micrograd || {};
   (window.micrograd.replays = window.micrograd.replays || []).push(api);
 })(document.getElementById("__ROOT_ID__"));
