@@ -252,6 +252,7 @@ return {nodes: read('.mg-backward .mg-node'), edges: read('.mg-backward .mg-edge
 
 def engine_gradients(model: MLP, x: list[float], output: int = 0) -> dict[str, tuple]:
     """(value, d out[output] / d it) for every neuron, input and parameter, by name."""
+    model.zero_grad()  # parameters are leaves: their gradients would add up over calls
     inputs = [Value(v) for v in x]
     layers, values = [], inputs
     for layer in model.layers:

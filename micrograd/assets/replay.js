@@ -48,6 +48,7 @@
   }
   function diverging(v) { return mix(v < 0 ? NEG : POS, Math.min(1, Math.abs(v))); }
   function rgb(c) { return "rgb(" + c.map(Math.round).join(",") + ")"; }
+  var NEG_CSS = rgb(NEG), POS_CSS = rgb(POS);
 
   // ---- the network, mirroring micrograd.nn: act(b + w . x), summed in that order ----
 
@@ -190,28 +191,62 @@
 
   // ---- 2-D inputs: the plane, the network's neurons, one sample's backward pass ----
 
+  // Colours by index 0..255 for values from -1 to 1: white at 0, red below, blue above.
+  function colorTable(color) {
+    var lut = new Uint8ClampedArray(3 * 256);
+    for (var q = 0; q < 256; q++) {
+      var c = color(q / 127.5 - 1);
+      lut[3 * q] = c[0]; lut[3 * q + 1] = c[1]; lut[3 * q + 2] = c[2];
+    }
+    return lut;
+  }
+  var DIVERGING = colorTable(diverging);
+  var SIDES = colorTable(function (v) { return mix(v < 0 ? NEG : POS, 0.2 + 0.55 * Math.abs(v)); });
+
+  // A canvas with its pixels, painted from values in [-1, 1] (times scale) through a table.
+  function picture(canvas) {
+    var ctx = canvas.getContext("2d"), img = ctx.createImageData(canvas.width, canvas.height);
+    return {
+      canvas: canvas,
+      paint: function (values, scale, lut) {
+        var px = img.data;
+        for (var p = 0; p < values.length; p++) {
+          var q = 3 * Math.max(0, Math.min(255, Math.round((values[p] * scale + 1) * 127.5)));
+          px[4 * p] = lut[q]; px[4 * p + 1] = lut[q + 1]; px[4 * p + 2] = lut[q + 2];
+          px[4 * p + 3] = 255;
+        }
+        ctx.putImageData(img, 0, 0);
+      },
+      pixels: function (color) {
+        for (var p = 0; p < img.data.length / 4; p++) { color(p, img.data); }
+        ctx.putImageData(img, 0, 0);
+      }
+    };
+  }
+
   function planeView(left, main) {
     var xs = X.map(function (p) { return p[0]; }), ys = X.map(function (p) { return p[1]; });
     var x0 = Math.min.apply(null, xs) - 0.5, x1 = Math.max.apply(null, xs) + 0.5;
     var y0 = Math.min.apply(null, ys) - 0.5, y1 = Math.max.apply(null, ys) + 0.5;
     var ratio = Math.max(0.5, Math.min(1.5, (y1 - y0) / (x1 - x0)));
-    var gx = 96, gy = Math.round(gx * ratio), W = 400, H = Math.round(W * ratio);
-    var grid = [];
+    var gx = 80, gy = Math.round(gx * ratio), W = 400, H = Math.round(W * ratio);
+    // the inputs at every grid point, then every neuron's output there, layer by layer
+    var inputs = [new Float64Array(gx * gy), new Float64Array(gx * gy)];
     for (var j = 0; j < gy; j++) {
       for (var i = 0; i < gx; i++) {
-        grid.push([x0 + (x1 - x0) * (i + 0.5) / gx, y1 - (y1 - y0) * (j + 0.5) / gy]);
+        inputs[0][j * gx + i] = x0 + (x1 - x0) * (i + 0.5) / gx;
+        inputs[1][j * gx + i] = y1 - (y1 - y0) * (j + 0.5) / gy;
       }
     }
-    // every neuron's output at every grid point, filled in for each step drawn
-    var maps = widths.map(function (n) {
+    var maps = [inputs].concat(widths.map(function (n) {
       var m = [];
-      for (var q = 0; q < n; q++) { m.push(new Float64Array(grid.length)); }
+      for (var q = 0; q < n; q++) { m.push(new Float64Array(gx * gy)); }
       return m;
-    });
+    }));
     var box = div("mg-plane", left);
-    var heat = make("canvas", { width: gx, height: gy, "class": "mg-boundary" }, box);
-    heat.style.width = W + "px";
-    heat.style.height = H + "px";
+    var heat = picture(make("canvas", { width: gx, height: gy, "class": "mg-boundary" }, box));
+    heat.canvas.style.width = W + "px";
+    heat.canvas.style.height = H + "px";
     var dots = svg("svg", { width: W, height: H, "class": "mg-points" }, box);
     var points = X.map(function (p, n) {
       var dot = svg("circle", { cx: (p[0] - x0) / (x1 - x0) * W, cy: (y1 - p[1]) / (y1 - y0) * H,
@@ -222,41 +257,50 @@
       return dot;
     });
     var legend = div("mg-legend", left);
-    var inputs = [0, 1].map(function (i) {
-      return Float64Array.from(grid, function (p) { return p[i]; });
+    classNames.forEach(function (name, c) {
+      make("span", { "class": "mg-key" }, legend).style.background = rgb(PALETTE[c]);
+      legend.appendChild(document.createTextNode("class " + name + " "));
     });
-    var net = networkView(div("mg-network", main), ratio);
-    var sample = div("mg-sample", root);
-    sample.appendChild(document.createTextNode("Click a data point to see its backward pass."));
+    make("span", { "class": "mg-key mg-key-wrong" }, legend);
+    var wrongText = make("span", {}, legend);
+    var net = networkView(div("mg-network", main), ratio, gx, gy);
+    var sampleBox = div("mg-sample", root), sample = null;
+    sampleBox.textContent = "Click a data point to see its backward pass.";
 
-    function fill(canvas, color) {
-      var ctx = canvas.getContext("2d"), img = ctx.createImageData(gx, gy), px = img.data;
-      for (var p = 0; p < grid.length; p++) {
-        var c = color(p);
-        px[4 * p] = c[0]; px[4 * p + 1] = c[1]; px[4 * p + 2] = c[2]; px[4 * p + 3] = 255;
-      }
-      ctx.putImageData(img, 0, 0);
-    }
-    function boundaryColor(p) {
-      var last = maps[depth - 1];
-      if (nout === 1) {
-        var v = last[0][p] - threshold;
-        return mix(v > 0 ? POS : NEG, 0.2 + 0.55 * Math.abs(Math.tanh(v)));
-      }
-      var best = 0, total = 0;
-      for (var c = 0; c < nout; c++) { if (last[c][p] > last[best][p]) { best = c; } }
-      for (var d = 0; d < nout; d++) { total += Math.exp(last[d][p] - last[best][p]); }
-      return mix(PALETTE[best], 0.2 + 0.55 * (1 / total - 1 / nout) / (1 - 1 / nout));
-    }
-    function draw(k) {
-      var P = layersAt(k), outs = buffers();
-      for (var p = 0; p < grid.length; p++) {
-        forward(P, grid[p], outs);
-        for (var l = 0; l < depth; l++) {
-          for (var q = 0; q < widths[l]; q++) { maps[l][q][p] = outs[l][q]; }
+    // z = b + w . x at every grid point, summed in the engine's order, then act(z)
+    function gridForward(P) {
+      for (var l = 0; l < depth; l++) {
+        var W = P[l], m = sizes[l], f = ACT[acts[l]], input = maps[l];
+        for (var j = 0; j < widths[l]; j++) {
+          var out = maps[l + 1][j], base = j * (m + 1);
+          out.fill(W[base + m]);
+          for (var i = 0; i < m; i++) {
+            var w = W[base + i], src = input[i];
+            for (var p = 0; p < out.length; p++) { out[p] += w * src[p]; }
+          }
+          for (var q = 0; q < out.length; q++) { out[q] = f(out[q]); }
         }
       }
-      fill(heat, boundaryColor);
+    }
+    function classesColor(last) {
+      return function (p, px) {
+        var best = 0, total = 0;
+        for (var c = 1; c < nout; c++) { if (last[c][p] > last[best][p]) { best = c; } }
+        for (var d = 0; d < nout; d++) { total += Math.exp(last[d][p] - last[best][p]); }
+        var rgb = mix(PALETTE[best], 0.2 + 0.55 * (1 / total - 1 / nout) / (1 - 1 / nout));
+        px[4 * p] = rgb[0]; px[4 * p + 1] = rgb[1]; px[4 * p + 2] = rgb[2]; px[4 * p + 3] = 255;
+      };
+    }
+    var sides = new Float64Array(gx * gy);
+    function draw(k) {
+      var P = layersAt(k), last = maps[depth];
+      gridForward(P);
+      if (nout === 1) {
+        for (var p = 0; p < sides.length; p++) { sides[p] = Math.tanh(last[0][p] - threshold); }
+        heat.paint(sides, 1, SIDES);
+      } else {
+        heat.pixels(classesColor(last));
+      }
       var said = predictions(k), wrong = 0;
       points.forEach(function (dot, n) {
         var miss = said[n] !== truth[n];
@@ -264,24 +308,20 @@
         dot.classList.toggle("mg-wrong", miss);
         dot.classList.toggle("mg-selected", n === state.sample);
       });
-      legend.textContent = "";
-      classNames.forEach(function (name, c) {
-        var key = make("span", { "class": "mg-key" }, legend);
-        key.style.background = rgb(PALETTE[c]);
-        legend.appendChild(document.createTextNode("class " + name + " "));
-      });
-      make("span", { "class": "mg-key mg-key-wrong" }, legend);
-      legend.appendChild(document.createTextNode(wrong + " misclassified (ringed) · " +
-        "click a point for its backward pass"));
-      net(P, [inputs].concat(maps), fill);
-      if (state.sample !== null) { showSample(sample, P); }
+      wrongText.textContent = wrong + " misclassified (ringed) · click a point for its " +
+        "backward pass";
+      net(P, maps);
+      if (state.sample !== null) {
+        sample = sample || sampleView(sampleBox);
+        sample(P);
+      }
     }
     return { draw: draw };
   }
 
   // The network as columns of neurons, each with its output over the plane, and weight
   // lines whose thickness and colour give each weight's size and sign.
-  function networkView(box, ratio) {
+  function networkView(box, ratio, gx, gy) {
     var nw = 44, nh = Math.round(nw * ratio), gap = 8, colGap = 70, top = 18;
     var tall = Math.max.apply(null, sizes) * (nh + gap);
     var width = sizes.length * nw + (sizes.length - 1) * colGap;
@@ -291,52 +331,50 @@
     function spot(l, j) {
       return [l * (nw + colGap), top + (tall - sizes[l] * (nh + gap)) / 2 + j * (nh + gap)];
     }
-    var canvases = sizes.map(function (n, l) {
+    var edges = [], biggest = 1e-12;
+    for (var q = 0; q < all.length; q++) { biggest = Math.max(biggest, Math.abs(all[q])); }
+    widths.forEach(function (n, l) {
+      for (var j = 0; j < n; j++) {
+        for (var i = 0; i < sizes[l]; i++) {
+          var a = spot(l, i), b = spot(l + 1, j), index = j * (sizes[l] + 1) + i;
+          var line = svg("line", { x1: a[0] + nw, y1: a[1] + nh / 2, x2: b[0], y2: b[1] + nh / 2 },
+            lines);
+          svg("title", {}, line).textContent = paramName(l, index);
+          edges.push({ line: line, layer: l, index: index });
+        }
+      }
+    });
+    var pictures = sizes.map(function (n, l) {
       var head = make("span", { "class": "mg-layer-name" }, box);
       head.style.left = spot(l, 0)[0] + "px";
       head.textContent = l === 0 ? "inputs" : l === depth ? "output" : "layer " + l;
       var col = [];
       for (var j = 0; j < n; j++) {
         var at = spot(l, j);
-        var canvas = make("canvas", { "class": "mg-neuron", width: 48,
-          height: Math.round(48 * ratio) }, box);
+        var canvas = make("canvas", { "class": "mg-neuron", width: gx, height: gy }, box);
         canvas.style.left = at[0] + "px";
         canvas.style.top = at[1] + "px";
         canvas.style.width = nw + "px";
         canvas.style.height = nh + "px";
         canvas.title = l === 0 ? "input x" + (j + 1) : neuronName(l - 1, j) + " (" + acts[l - 1] +
           "): its output over the plane";
-        col.push(canvas);
+        col.push(picture(canvas));
       }
       return col;
     });
-    var edges = [], biggest = 1e-12;
-    for (var q = 0; q < all.length; q++) { biggest = Math.max(biggest, Math.abs(all[q])); }
-    widths.forEach(function (n, l) {
-      for (var j = 0; j < n; j++) {
-        for (var i = 0; i < sizes[l]; i++) {
-          var a = spot(l, i), b = spot(l + 1, j);
-          var line = svg("line", { x1: a[0] + nw, y1: a[1] + nh / 2, x2: b[0], y2: b[1] + nh / 2 },
-            lines);
-          svg("title", {}, line);
-          edges.push({ line: line, layer: l, index: j * (sizes[l] + 1) + i });
-        }
-      }
-    });
-    return function (P, maps, fill) {
-      canvases.forEach(function (col, l) {
-        col.forEach(function (canvas, j) {
+    return function (P, maps) {
+      pictures.forEach(function (col, l) {
+        col.forEach(function (pic, j) {
           var m = maps[l][j], most = 1e-12;
           for (var p = 0; p < m.length; p++) { most = Math.max(most, Math.abs(m[p])); }
-          fill(canvas, function (p) { return diverging(m[p] / most); });
+          pic.paint(m, 1 / most, DIVERGING);
         });
       });
       edges.forEach(function (e) {
         var w = P[e.layer][e.index], size = Math.abs(w) / biggest;
-        e.line.setAttribute("stroke", rgb(w < 0 ? NEG : POS));
+        e.line.setAttribute("stroke", w < 0 ? NEG_CSS : POS_CSS);
         e.line.setAttribute("stroke-width", (0.3 + 4 * size).toFixed(2));
         e.line.setAttribute("stroke-opacity", (0.25 + 0.6 * size).toFixed(2));
-        e.line.firstChild.textContent = paramName(e.layer, e.index) + " = " + w;
       });
     };
   }
@@ -359,66 +397,87 @@
 
   // ---- one sample's neuron-level backward graph ----
 
-  function showSample(box, P) {
-    var n = state.sample, x = X[n], o = state.output, r = backward(P, x, o);
-    var yhat = r.outs[depth - 1], said = predict(yhat);
-    box.textContent = "";
-    var head = make("p", {}, box);
-    head.innerHTML = "<b>Sample " + n + "</b>: x = (" + x.map(fmt).join(", ") + "), class " +
-      classNames[truth[n]] + ". At step " + data.steps[state.k] + " the output" +
-      (nout > 1 ? " " + o : "") + " is ŷ = " + fmt(yhat[o]) + " (says class " +
-      classNames[said] + (said === truth[n] ? ", right" : ", wrong") + "). Backward pass from ŷ: " +
-      "each neuron shows its output a and ∂ŷ/∂a; each line is a weight w, coloured by the " +
-      "sign of ∂ŷ/∂w and as thick as its size. Click a neuron for its chain rule.";
-    var row = div("mg-sample-row", box);
-    graph(row, P, x, r);
-    details(div("mg-details", row), P, x, r);
-  }
-  function graph(box, P, x, r) {
+  // Built once; each step then sets its numbers. Returns that update.
+  function sampleView(box) {
     var bw = 92, bh = 32, gap = 6, colGap = 120;
     var tall = Math.max.apply(null, sizes) * (bh + gap);
     var width = sizes.length * bw + (sizes.length - 1) * colGap;
-    var g = svg("svg", { width: width, height: tall, "class": "mg-backward" }, box);
-    function spot(l, j) { return [l * (bw + colGap), (tall - sizes[l] * (bh + gap)) / 2 + j * (bh + gap)]; }
-    var most = 1e-300;
-    r.wgrads.forEach(function (v) {
-      for (var q = 0; q < v.length; q++) { most = Math.max(most, Math.abs(v[q])); }
-    });
+    box.textContent = "";
+    var head = make("p", {}, box), row = div("mg-sample-row", box);
+    var g = svg("svg", { width: width, height: tall, "class": "mg-backward" }, row);
+    var info = div("mg-details", row);
+    function spot(l, j) {
+      return [l * (bw + colGap), (tall - sizes[l] * (bh + gap)) / 2 + j * (bh + gap)];
+    }
+    var edges = [], nodes = [];
     widths.forEach(function (n, l) {
       for (var j = 0; j < n; j++) {
         for (var i = 0; i < sizes[l]; i++) {
           var a = spot(l, i), b = spot(l + 1, j), index = j * (sizes[l] + 1) + i;
-          var d = r.wgrads[l][index], size = Math.abs(d) / most;
           var line = svg("line", { x1: a[0] + bw, y1: a[1] + bh / 2, x2: b[0], y2: b[1] + bh / 2,
-            stroke: rgb(d < 0 ? NEG : POS), "stroke-width": (0.3 + 4 * size).toFixed(2),
-            "stroke-opacity": (0.15 + 0.75 * size).toFixed(2), "class": "mg-edge",
-            "data-name": paramName(l, index), "data-weight": String(P[l][index]),
-            "data-grad": String(d) }, g);
-          svg("title", {}, line).textContent = paramName(l, index) + ": w = " + P[l][index] +
-            ", ∂ŷ/∂w = " + d;
+            "class": "mg-edge", "data-name": paramName(l, index) }, g);
+          svg("title", {}, line).textContent = paramName(l, index);
+          edges.push({ line: line, l: l, index: index });
         }
       }
     });
     sizes.forEach(function (n, l) {
       for (var j = 0; j < n; j++) {
-        var at = spot(l, j), out = l ? r.outs[l - 1][j] : x[j], d = l ? r.grads[l - 1][j] : r.xgrad[j];
-        var attrs = { transform: "translate(" + at[0] + "," + at[1] + ")", "class": "mg-node",
-          "data-name": l ? neuronName(l - 1, j) : "x." + j, "data-out": String(out),
-          "data-grad": String(d) };
-        if (l) {
-          attrs["data-bias-grad"] = String(r.wgrads[l - 1][j * (sizes[l - 1] + 1) + sizes[l - 1]]);
-        }
-        var node = svg("g", attrs, g);
-        var picked = state.neuron && state.neuron[0] === l && state.neuron[1] === j;
-        svg("rect", { width: bw, height: bh, rx: 4, "class": picked ? "mg-picked" : "",
-          fill: rgb(mix(d < 0 ? NEG : POS, Math.min(0.35, Math.abs(d) / 4))) }, node);
-        svg("text", { x: 5, y: 13 }, node).textContent = (l ? "a " : "x" + (j + 1) + " ") + fmt(out);
-        svg("text", { x: 5, y: 27 }, node).textContent = "∂ " + fmt(d);
-        svg("title", {}, node).textContent = attrs["data-name"] + ": " + (l ? "a = " : "x = ") +
-          out + ", ∂ŷ/∂" + (l ? "a" : "x") + " = " + d;
+        var at = spot(l, j), name = l ? neuronName(l - 1, j) : "x." + j;
+        var node = svg("g", { transform: "translate(" + at[0] + "," + at[1] + ")",
+          "class": "mg-node", "data-name": name }, g);
+        var rect = svg("rect", { width: bw, height: bh, rx: 4 }, node);
+        var top = svg("text", { x: 5, y: 13 }, node), bottom = svg("text", { x: 5, y: 27 }, node);
+        svg("title", {}, node).textContent = name;
         if (l) { node.addEventListener("click", pick(l, j)); }
+        nodes.push({ g: node, rect: rect, top: top, bottom: bottom, l: l, j: j });
       }
     });
+    g.addEventListener("mouseover", function (event) {
+      var e = event.target;
+      if (e.classList.contains("mg-edge")) {
+        e.firstChild.textContent = e.getAttribute("data-name") + ": ∂ŷ/∂w = " +
+          e.getAttribute("data-grad");
+      }
+    });
+    return function (P) {
+      var n = state.sample, x = X[n], o = state.output, r = backward(P, x, o);
+      var yhat = r.outs[depth - 1], said = predict(yhat);
+      head.innerHTML = "<b>Sample " + n + "</b>: x = (" + x.map(fmt).join(", ") + "), class " +
+        classNames[truth[n]] + ". At step " + data.steps[state.k] + " the output" +
+        (nout > 1 ? " " + o : "") + " is ŷ = " + fmt(yhat[o]) + " (says class " +
+        classNames[said] + (said === truth[n] ? ", right" : ", wrong") + "). Backward pass " +
+        "from ŷ: each neuron shows its output a and ∂ŷ/∂a; each line is a weight w, coloured " +
+        "by the sign of ∂ŷ/∂w and as thick as its size. Dashed: a ReLU that is off here and passes no gradient back. Click a neuron for its chain rule.";
+      var most = 1e-300;
+      r.wgrads.forEach(function (v) {
+        for (var q = 0; q < v.length; q++) { most = Math.max(most, Math.abs(v[q])); }
+      });
+      edges.forEach(function (e) {
+        var d = r.wgrads[e.l][e.index], size = Math.abs(d) / most;
+        e.line.setAttribute("stroke", d < 0 ? NEG_CSS : POS_CSS);
+        e.line.setAttribute("stroke-width", (0.3 + 4 * size).toFixed(2));
+        e.line.setAttribute("stroke-opacity", (0.15 + 0.75 * size).toFixed(2));
+        e.line.setAttribute("data-grad", String(d));
+      });
+      nodes.forEach(function (v) {
+        var l = v.l, j = v.j, out = l ? r.outs[l - 1][j] : x[j];
+        var d = l ? r.grads[l - 1][j] : r.xgrad[j];
+        v.g.setAttribute("data-out", String(out));
+        v.g.setAttribute("data-grad", String(d));
+        if (l) {
+          var m = sizes[l - 1];
+          v.g.setAttribute("data-bias-grad", String(r.wgrads[l - 1][j * (m + 1) + m]));
+        }
+        v.rect.setAttribute("fill", rgb(mix(d < 0 ? NEG : POS, Math.min(0.35, Math.abs(d) / 4))));
+        v.rect.classList.toggle("mg-picked", state.neuron[0] === l && state.neuron[1] === j);
+        // a neuron whose activation is flat here passes no gradient back
+        v.g.classList.toggle("mg-off", l > 0 && SLOPE[acts[l - 1]](out) === 0);
+        v.top.textContent = (l ? "a " : "x" + (j + 1) + " ") + fmt(out);
+        v.bottom.textContent = "∂ " + fmt(d);
+      });
+      details(info, P, x, r);
+    };
   }
   function pick(l, j) {
     return function () {
@@ -437,8 +496,8 @@
     var lines = [
       "<b>" + neuronName(l, j) + "</b> (" + acts[l] + ")",
       "z = b + w · x = " + fmt(z) + ", a = " + acts[l] + "(z) = " + fmt(a),
-      "∂ŷ/∂a = " + fmt(da) + (l === depth - 1 ? " (the output itself, or another output)" :
-        " (the sum of ∂ŷ/∂z · w over the neurons it feeds)"),
+      "∂ŷ/∂a = " + fmt(da) + (l < depth - 1 ? " (the sum of ∂ŷ/∂z · w over the neurons it feeds)" :
+        j === state.output ? " (ŷ itself)" : " (another output: ŷ does not depend on it)"),
       "∂ŷ/∂z = ∂ŷ/∂a × " + acts[l] + "′(z) = " + fmt(da) + " × " + fmt(slope) + " = " + fmt(dz),
       "∂ŷ/∂b = ∂ŷ/∂z = " + fmt(dz)
     ];
