@@ -448,7 +448,9 @@
         (nout > 1 ? " " + o : "") + " is ŷ = " + fmt(yhat[o]) + " (says class " +
         classNames[said] + (said === truth[n] ? ", right" : ", wrong") + "). Backward pass " +
         "from ŷ: each neuron shows its output a and ∂ŷ/∂a; each line is a weight w, coloured " +
-        "by the sign of ∂ŷ/∂w and as thick as its size. Dashed: a ReLU that is off here and passes no gradient back. Click a neuron for its chain rule.";
+        "by the sign of ∂ŷ/∂w and as thick as its size. Dashed: a neuron whose activation " +
+        "is flat here (a ReLU that is off), which passes no gradient back. Click a neuron " +
+        "for its chain rule.";
       var most = 1e-300;
       r.wgrads.forEach(function (v) {
         for (var q = 0; q < v.length; q++) { most = Math.max(most, Math.abs(v[q])); }
