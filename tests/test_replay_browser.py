@@ -227,7 +227,7 @@ def test_boundary_neurons_and_weights_change_and_agree_with_the_engine(browser, 
         # each weight line: blue for positive, red for negative, thicker for larger
         weights = [w for layer in model.layers for n in layer.neurons for w in n.w]
         assert len(page["lines"]) == len(weights) == 2 * 16 + 16 * 16 + 16
-        for (stroke, width), w in zip(page["lines"], weights):
+        for (stroke, _), w in zip(page["lines"], weights):
             assert stroke == ("rgb(31,119,180)" if w.data >= 0 else "rgb(214,39,40)")
         by_size = sorted(zip((abs(w.data) for w in weights), (s for _, s in page["lines"])))
         assert [s for _, s in by_size] == sorted(s for _, s in by_size)
@@ -260,9 +260,9 @@ def engine_gradients(model: MLP, x: list[float], output: int = 0) -> dict[str, t
         layers.append(values)
     layers[-1][output].backward()
     found = {f"x.{i}": (v.data, v.grad) for i, v in enumerate(inputs)}
-    for l, (layer, outs) in enumerate(zip(model.layers, layers)):
+    for i, outs in enumerate(layers):
         for j, out in enumerate(outs):
-            found[f"layers.{l}.neurons.{j}"] = (out.data, out.grad)
+            found[f"layers.{i}.neurons.{j}"] = (out.data, out.grad)
     found.update((name, (p.data, p.grad)) for name, p in model.named_parameters())
     return found
 
