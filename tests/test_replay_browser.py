@@ -426,3 +426,44 @@ def test_two_replays_on_one_page_register_in_order_and_step_on_their_own(browser
     assert browser.execute_script(READ, 1)["step"] == "5"
     with pytest.raises(Exception, match="step\\(k\\) takes k from 0 to 3"):
         browser.execute_script("window.micrograd.replays[0].step(4)")
+
+
+def test_three_inputs_a_sigmoid_output_and_a_loss_that_is_not_finite(browser, tmp_path):
+    rng = random.Random(4)
+    X = [[rng.uniform(-1, 1) for _ in range(3)] for _ in range(40)]
+    y = [1 if x[0] + x[1] * x[2] > 0 else -1 for x in X]
+    random.seed(2)
+    model = MLP(3, [6, 1], activation="tanh", output_activation="sigmoid")
+    replay = TrainingReplay(model, X, y)
+    states = []
+    for k in range(3):
+        states.append(model.state_dict())
+        replay.record(k, float("inf") if k == 1 else 0.5)
+        for p in model.parameters():
+            p.data += 0.3 * rng.uniform(-1, 1)
+    show(browser, replay.html, tmp_path)
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    for k in range(3):
+        browser.execute_script("window.micrograd.replays[0].step(arguments[0])", k)
+        model.load_state_dict(states[k])
+        said = [model(x).data > 0.5 for x in X]  # a sigmoid says 1 above one half
+        right = sum(s == (t > 0) for s, t in zip(said, y))
+        page = browser.execute_script(READ)
+        assert page["right"] == str(right)
+        assert page["loss"] == (["not finite", "null"] if k == 1 else ["0.5000", "0.5"])
+        matrix = browser.execute_script(DIGITS)["matrix"]
+        assert matrix == [
+            [
+                sum(not s and t < 0 for s, t in zip(said, y)),
+                sum(s and t < 0 for s, t in zip(said, y)),
+            ],
+            [
+                sum(not s and t > 0 for s, t in zip(said, y)),
+                sum(s and t > 0 for s, t in zip(said, y)),
+            ],
+        ]
+    strips = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.mg-images canvas')).map("
+        "c => [c.width, c.height, c.getBoundingClientRect().width])"
+    )
+    assert strips[:6] == [[3, 1, 20]] * 6  # six neurons: 3 values of 6 px, and a 1 px border

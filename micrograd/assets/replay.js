@@ -498,7 +498,8 @@
     var lines = [
       "<b>" + neuronName(l, j) + "</b> (" + acts[l] + ")",
       "z = b + w · x = " + fmt(z) + ", a = " + acts[l] + "(z) = " + fmt(a),
-      "∂ŷ/∂a = " + fmt(da) + (l < depth - 1 ? " (the sum of ∂ŷ/∂z · w over the neurons it feeds)" :
+      "∂ŷ/∂a = " + fmt(da) + (l < depth - 1 ?
+        " (the sum of ∂ŷ/∂z · w over the neurons it feeds)" :
         j === state.output ? " (ŷ itself)" : " (another output: ŷ does not depend on it)"),
       "∂ŷ/∂z = ∂ŷ/∂a × " + acts[l] + "′(z) = " + fmt(da) + " × " + fmt(slope) + " = " + fmt(dz),
       "∂ŷ/∂b = ∂ŷ/∂z = " + fmt(dz)
@@ -521,9 +522,12 @@
     var side = Math.round(Math.sqrt(data.nin)), square = side * side === data.nin;
     var iw = square ? side : data.nin, ih = square ? side : 1;
     var lo = Infinity, hi = -Infinity;
-    X.forEach(function (x) { x.forEach(function (v) { lo = Math.min(lo, v); hi = Math.max(hi, v); }); });
+    X.forEach(function (x) {
+      x.forEach(function (v) { lo = Math.min(lo, v); hi = Math.max(hi, v); });
+    });
     var right = div("mg-column", main);
-    div("mg-title", right, "confusion matrix: rows are the true class, columns what the model says");
+    div("mg-title", right, "confusion matrix: rows are the true class, columns what the " +
+      "model says");
     var matrix = make("table", { "class": "mg-confusion" }, right);
     var weightsBox = div("mg-column mg-wide", root);
     div("mg-title", weightsBox, "the first layer's weights, one image per neuron " +
@@ -531,13 +535,20 @@
     var weights = div("mg-images", weightsBox);
     var kernels = [];
     for (var j = 0; j < widths[0]; j++) {
-      var c = make("canvas", { width: iw, height: ih, "class": "mg-image" }, weights);
+      var c = image(weights);
       c.title = neuronName(0, j);
       kernels.push(c);
     }
     var wrongBox = div("mg-column mg-wide", root);
     var wrongTitle = div("mg-title", wrongBox);
     var wrong = div("mg-images", wrongBox);
+    // a square input as a 48-pixel square, any other as a strip of 6 pixels per value
+    function image(parent) {
+      var c = make("canvas", { width: iw, height: ih, "class": "mg-image" }, parent);
+      c.style.width = (square ? 48 : 6 * iw) + "px";
+      c.style.height = (square ? 48 : 12) + "px";
+      return c;
+    }
     function paint(canvas, values, color) {
       var ctx = canvas.getContext("2d"), img = ctx.createImageData(iw, ih);
       for (var p = 0; p < values.length; p++) {
@@ -552,7 +563,9 @@
       var P = layersAt(k), said = predictions(k), counts = [];
       for (var t = 0; t < classes; t++) { counts.push(new Array(classes).fill(0)); }
       said.forEach(function (p, n) { counts[truth[n]][p] += 1; });
-      var rows = "<tr><th></th>" + classNames.map(function (c) { return "<th>" + c + "</th>"; }).join("") + "</tr>";
+      var rows = "<tr><th></th>" + classNames.map(function (c) {
+        return "<th>" + c + "</th>";
+      }).join("") + "</tr>";
       counts.forEach(function (row, t) {
         var total = row.reduce(function (s, v) { return s + v; }, 0) || 1;
         rows += "<tr><th>" + classNames[t] + "</th>" + row.map(function (v, p) {
@@ -567,16 +580,18 @@
         if (q % (m + 1) !== m) { most = Math.max(most, Math.abs(P[0][q])); }
       }
       kernels.forEach(function (c, j) {
-        paint(c, P[0].subarray(j * (m + 1), j * (m + 1) + m), function (w) { return diverging(w / most); });
+        paint(c, P[0].subarray(j * (m + 1), j * (m + 1) + m), function (w) {
+          return diverging(w / most);
+        });
       });
       var missed = [];
       said.forEach(function (p, n) { if (p !== truth[n]) { missed.push(n); } });
-      wrongTitle.textContent = missed.length + " of " + X.length + " samples misclassified at step " +
-        data.steps[k] + (missed.length > 60 ? " (the first 60 shown)" : "");
+      wrongTitle.textContent = missed.length + " of " + X.length + " samples misclassified " +
+        "at step " + data.steps[k] + (missed.length > 60 ? " (the first 60 shown)" : "");
       wrong.textContent = "";
       missed.slice(0, 60).forEach(function (n) {
         var figure = make("figure", { "class": "mg-miss", "data-index": n }, wrong);
-        paint(make("canvas", { width: iw, height: ih, "class": "mg-image" }, figure), X[n], grey);
+        paint(image(figure), X[n], grey);
         make("figcaption", {}, figure).textContent = "true " + classNames[truth[n]] + ", said " +
           classNames[said[n]];
       });
