@@ -109,6 +109,8 @@ class TrainingReplay:
 
     def weights(self, k: int) -> dict[str, float]:
         """The weights of the k-th recorded step, by parameter name (as `MLP.state_dict`)."""
+        if not 0 <= k < len(self.steps):
+            raise IndexError(f"TrainingReplay.weights: {len(self.steps)} steps recorded, no {k}")
         n = len(self._parameters)
         return dict(zip(self._names, self._weights[k * n : (k + 1) * n]))
 

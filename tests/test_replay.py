@@ -225,3 +225,20 @@ def test_steps_must_increase_and_save_needs_a_step(tmp_path):
         replay.record(3, 1.0)
     with pytest.raises(ValueError, match="step must be a non-negative integer"):
         replay.record(-1, 1.0)
+
+
+def test_weights_of_a_step_not_recorded():
+    replay, _ = three_class_run(steps=3, every=1)
+    with pytest.raises(IndexError, match="3 steps recorded, no 3"):
+        replay.weights(3)
+    with pytest.raises(IndexError, match="no -1"):
+        replay.weights(-1)
+
+
+def test_the_docstring_example_runs_as_written():
+    import doctest
+
+    import micrograd.replay
+
+    result = doctest.testmod(micrograd.replay)
+    assert result.attempted >= 5 and result.failed == 0
