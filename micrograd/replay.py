@@ -176,8 +176,9 @@ class TrainingReplay:
             f'<div class="mg-replay" id="{root_id}" tabindex="0" role="group" '
             f'aria-label="training replay: arrow keys step, Home and End jump, p plays">\n'
             f"<style>\n{style}</style>\n"
-            '<p class="mg-needs-script">This training replay needs JavaScript: open it in '
-            "Jupyter or save it with TrainingReplay.save and open the page.</p>\n"
+            '<p class="mg-needs-script">This training replay needs JavaScript: run the cell '
+            "(or trust the notebook) in Jupyter, or save it with TrainingReplay.save and open "
+            "the page in a browser.</p>\n"
             f'<script type="application/json" class="mg-data">{text}</script>\n'
             f"<script>\n{script}</script>\n</div>"
         )
