@@ -40,7 +40,9 @@ class TrainingReplay:
     Call ``record(step, loss)`` once per training step, after computing the loss and
     before the update, so that each snapshot's weights are the ones that gave its loss.
     Steps that are not a multiple of ``every`` are skipped. ``save(path)`` writes the
-    page; in Jupyter the replay shows itself inline.
+    page; in Jupyter the replay shows itself inline. In the page, each replay registers
+    itself in ``window.micrograd.replays`` (in order of creation) with ``steps`` (the
+    number recorded), ``step(k)`` (show the k-th), ``loss(k)`` and ``accuracy(k)``.
 
     >>> from micrograd.nn import MLP
     >>> replay = TrainingReplay(MLP(2, [4, 1]), [[0.0, 1.0], [1.0, 0.0]], [0, 1], every=2)
