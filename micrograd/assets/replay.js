@@ -38,6 +38,9 @@
     if (text) { e.textContent = text; }
     return e;
   }
+  function esc(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
   function fmt(x) {
     if (x === null) { return "not finite"; }
     var a = Math.abs(x);
@@ -151,7 +154,8 @@
     var w = 400, h = 150, pad = { l: 46, r: 40, t: 18, b: 20 };
     var chart = svg("svg", { viewBox: "0 0 " + w + " " + h, width: w, height: h }, box);
     var losses = data.losses.filter(function (v) { return v !== null; });
-    var lo = Math.min.apply(null, losses), hi = Math.max.apply(null, losses);
+    var lo = losses.length ? Math.min.apply(null, losses) : 0;
+    var hi = losses.length ? Math.max.apply(null, losses) : 1;
     var log = lo > 0 && hi / lo > 20;
     var f = log ? Math.log : function (v) { return v; };
     var a = f(lo), b = f(hi) > a ? f(hi) : a + 1;
@@ -178,12 +182,12 @@
       var t = svg("text", { x: x, y: y, "class": cls, "text-anchor": anchor || "start" }, chart);
       t.textContent = text;
     }
-    label(pad.l - 3, pad.t + 8, fmt(hi), "mg-axis mg-loss-text", "end");
-    label(pad.l - 3, h - pad.b, fmt(lo), "mg-axis mg-loss-text", "end");
-    label(w - pad.r + 3, pad.t + 8, "100%", "mg-axis mg-accuracy-text");
-    label(w - pad.r + 3, h - pad.b, "0%", "mg-axis mg-accuracy-text");
-    label(pad.l, h - 4, "step " + data.steps[0], "mg-axis");
-    label(w - pad.r, h - 4, "step " + data.steps[count - 1], "mg-axis", "end");
+    label(pad.l - 3, pad.t + 8, fmt(hi), "mg-loss-text", "end");
+    label(pad.l - 3, h - pad.b, fmt(lo), "mg-loss-text", "end");
+    label(w - pad.r + 3, pad.t + 8, "100%", "mg-accuracy-text");
+    label(w - pad.r + 3, h - pad.b, "0%", "mg-accuracy-text");
+    label(pad.l, h - 4, "step " + data.steps[0], "");
+    label(w - pad.r, h - 4, "step " + data.steps[count - 1], "", "end");
     label(pad.l, 12, "loss" + (log ? " (log scale)" : ""), "mg-loss-text");
     label(w - pad.r, 12, "accuracy on " + X.length + " samples", "mg-accuracy-text", "end");
     return function (k) { cursor.setAttribute("x1", px(k)); cursor.setAttribute("x2", px(k)); };
@@ -287,8 +291,8 @@
         var best = 0, total = 0;
         for (var c = 1; c < nout; c++) { if (last[c][p] > last[best][p]) { best = c; } }
         for (var d = 0; d < nout; d++) { total += Math.exp(last[d][p] - last[best][p]); }
-        var rgb = mix(PALETTE[best], 0.2 + 0.55 * (1 / total - 1 / nout) / (1 - 1 / nout));
-        px[4 * p] = rgb[0]; px[4 * p + 1] = rgb[1]; px[4 * p + 2] = rgb[2]; px[4 * p + 3] = 255;
+        var c = mix(PALETTE[best], 0.2 + 0.55 * (1 / total - 1 / nout) / (1 - 1 / nout));
+        px[4 * p] = c[0]; px[4 * p + 1] = c[1]; px[4 * p + 2] = c[2]; px[4 * p + 3] = 255;
       };
     }
     var sides = new Float64Array(gx * gy);
@@ -296,7 +300,11 @@
       var P = layersAt(k), last = maps[depth];
       gridForward(P);
       if (nout === 1) {
-        for (var p = 0; p < sides.length; p++) { sides[p] = Math.tanh(last[0][p] - threshold); }
+        // a sigmoid's output lies in (0, 1): its distance from 1/2 counts four times
+        var gain = threshold ? 4 : 1;
+        for (var p = 0; p < sides.length; p++) {
+          sides[p] = Math.tanh(gain * (last[0][p] - threshold));
+        }
         heat.paint(sides, 1, SIDES);
       } else {
         heat.pixels(classesColor(last));
@@ -496,7 +504,7 @@
     var z = P[l][base + m];
     for (var i = 0; i < m; i++) { z += P[l][base + i] * input[i]; }
     var lines = [
-      "<b>" + neuronName(l, j) + "</b> (" + acts[l] + ")",
+      "<b>" + esc(neuronName(l, j)) + "</b> (" + acts[l] + ")",
       "z = b + w · x = " + fmt(z) + ", a = " + acts[l] + "(z) = " + fmt(a),
       "∂ŷ/∂a = " + fmt(da) + (l < depth - 1 ?
         " (the sum of ∂ŷ/∂z · w over the neurons it feeds)" :
@@ -641,7 +649,9 @@
     if (event.key in keys) { stop(); go(state.k + keys[event.key]); }
     else if (event.key === "Home") { stop(); go(0); }
     else if (event.key === "End") { stop(); go(count - 1); }
-    else if (event.key === "p" || event.key === " ") { play(); }
+    else if (event.key === "p" || (event.key === " " && event.target.tagName !== "BUTTON")) {
+      play();
+    }
     else { return; }
     event.preventDefault();
     event.stopPropagation();
