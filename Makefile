@@ -31,6 +31,7 @@ test: $(VENV)/.test
 bench: $(VENV)/.test .bench/micrograd-0.1.0
 	$(PY) benchmarks/run.py --micrograd .bench/micrograd-0.1.0
 	$(PY) benchmarks/compiled_step.py
+	$(PY) benchmarks/microgpt_step.py
 	$(PY) benchmarks/digits_epoch.py
 	$(PY) benchmarks/digits_epoch.py --micrograd .bench/micrograd-0.1.0
 	$(PY) benchmarks/replay_cost.py

@@ -59,7 +59,7 @@ def large_graph() -> None:
         for i in range(64_000):
             w = ws[i % len(ws)]
             y = (y * w).tanh() if i % 2 else y + w * 0.001
-        return ops.total.node((y, *ws))
+        return ops.total(y, *ws)
 
     root = f(Value(0.25))
     nodes, stack = {root}, [root]

@@ -24,13 +24,15 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 1337
 N_POINTS = 100
 ALPHA = 1e-4
-CHAIN_VALUES = 1_000_000
+CHAIN_STEPS = 250_000  # y = y * 1.0 + 0.0: two op nodes a step
 GENERIC_OPS = 100_000
 ROUNDS = 3
 DEFAULT_FLOATS = ROOT.parent / "shared" / "bench" / "floats_mlp.py"
@@ -199,25 +201,51 @@ def worker_generic(engine: str, micrograd_dir: str | None, repeats: int) -> dict
     return {"graph_s": statistics.median(times), "grads": [grad_of(x) for x in inputs]}
 
 
+def count_values(Value: type) -> int:
+    """Values alive now (with the cyclic collector off, every one is listed)."""
+    return sum(1 for o in gc.get_objects() if type(o) is Value)
+
+
+def count_op_nodes(root: Any) -> int:
+    """Nodes with parents (``_prev``, as in micrograd) in the graph behind ``root``."""
+    seen, stack, ops = {id(root)}, [root], 0
+    while stack:
+        parents = stack.pop()._prev
+        ops += bool(parents)
+        for p in parents:
+            if id(p) not in seen:
+                seen.add(id(p))
+                stack.append(p)
+    return ops
+
+
 def worker_memory(engine: str, micrograd_dir: str | None) -> dict:
-    """Bytes per Value for ``y = y * 1.0 + 0.0`` repeated, and a deep chain's backward."""
+    """What ``y = y * 1.0 + 0.0`` allocates, per step and per op node, the Values each
+    step creates, and a deep chain's backward."""
     Value, _ = load_engine(engine, micrograd_dir)
     gc.disable()
     x = Value(1.0)
     n_iter = 20_000
+    values_before = count_values(Value)
     tracemalloc.start()
     before = tracemalloc.get_traced_memory()[0]
     y = x
     for _ in range(n_iter):
         y = y * 1.0 + 0.0
-    per_value = (tracemalloc.get_traced_memory()[0] - before) / (4 * n_iter)
+    allocated = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
+    op_nodes = count_op_nodes(y)
+    result = {
+        "bytes_per_op": allocated / op_nodes,
+        "bytes_per_step": allocated / n_iter,
+        "ops_per_step": op_nodes / n_iter,
+        "values_per_step": (count_values(Value) - values_before) / n_iter,
+    }
     del y
-    result = {"bytes_per_value": per_value}
 
     y = x
     start = time.perf_counter()
-    for _ in range(CHAIN_VALUES // 4):
+    for _ in range(CHAIN_STEPS):
         y = y * 1.0 + 0.0
     built = time.perf_counter()
     try:
@@ -289,40 +317,15 @@ def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1e3:,.1f} ms"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--micrograd", help="folder with micrograd 0.1.0 installed (--target)")
-    parser.add_argument("--floats", default=str(DEFAULT_FLOATS), help="the floats_mlp.py file")
-    parser.add_argument("--steps", type=int, default=20, help="training steps to time (ours)")
-    parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--engine", help=argparse.SUPPRESS)
-    parser.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker:
-        print(json.dumps(run_worker(args)))
-        return 0
-
-    mg = args.micrograd
-    if mg and not (Path(mg) / "micrograd" / "engine.py").exists():
-        parser.error(f"no micrograd package in {mg}")
-    try:
-        import torch  # noqa: F401
-
-        has_torch = True
-    except ImportError:
-        has_torch = False
-
-    floats_file = str(Path(args.floats).resolve())
-    if not Path(floats_file).exists():
-        parser.error(f"no hand-written floats step at {floats_file} (give --floats FILE)")
-
+def train_table(mg: str | None, floats_file: str, steps: int) -> None:
+    """The training step of every engine, from the floats step's weights."""
     print("## Training step: MLP(2, [16, 16, 1]), 100 points, hinge + L2, backward, SGD\n")
     # On a shared machine one run can be slowed by another process: each of these runs
     # ROUNDS times, in turns, and keeps its fastest run.
     runs: dict[str, list[dict]] = {"ours": [], "ours-micrograd-style": [], "floats": []}
     for _ in range(ROUNDS):
         for engine, results in runs.items():
-            results.append(spawn("train", engine, None, floats=floats_file, steps=args.steps))
+            results.append(spawn("train", engine, None, floats=floats_file, steps=steps))
     fastest = {engine: min(results, key=lambda r: r["step_s"]) for engine, results in runs.items()}
     ours = fastest["ours"]
     rows = [
@@ -336,7 +339,7 @@ def main() -> int:
     for name, r in rows[1:]:
         common = min(len(r["losses"]), len(ours["losses"]))
         diff = max_abs_diff(r["losses"][:common], ours["losses"][:common])
-        if len(r["grads"]) == len(ours["grads"]) and common == args.steps:
+        if len(r["grads"]) == len(ours["grads"]) and common == steps:
             diff = max(diff, max_abs_diff(r["grads"], ours["grads"]))
         if diff > 1e-9:
             raise SystemExit(f"{name} disagrees with this engine by {diff:g}")
@@ -351,14 +354,15 @@ def main() -> int:
         else:
             speed = f"takes {1 / ratio:,.2f}x as long"
         print(f"| {name} | {fmt_ms(r['step_s'])} | {speed} |")
-    print(
-        f"\nMedians of {args.steps} steps (micrograd 0.1.0: 5), the fastest of {ROUNDS} runs taken"
-    )
+    print(f"\nMedians of {steps} steps (micrograd 0.1.0: 5), the fastest of {ROUNDS} runs taken")
     print("in turns (micrograd 0.1.0: one run). Every engine starts from the")
     print("floats step's weights on its points and agrees with it on every step's loss and")
     print("the last gradients to 1e-9. The floats step times its forward and backward")
     print("passes, not its SGD update; the engines' times include theirs.\n")
 
+
+def generic_table(mg: str | None, has_torch: bool) -> None:
+    """Build + backward of the random DAG of `generic_graph_ops`."""
     print(
         f"## Generic scalar graph: {GENERIC_OPS:,} elementwise ops (+ - * relu **2), "
         "build + backward\n"
@@ -390,6 +394,9 @@ def main() -> int:
         print(f"| {name} | {fmt_ms(r['graph_s'])} | {speed} |")
     print()
 
+
+def memory_table(mg: str | None, floats_file: str) -> None:
+    """Memory per op node, depth and garbage."""
     print("## Memory, depth and garbage\n")
     m_ours = spawn("memory", "ours", None)
     a_ours = spawn("alive", "ours", None, floats=floats_file, steps=30)
@@ -402,7 +409,10 @@ def main() -> int:
                 spawn("alive", "micrograd", mg, floats=floats_file, steps=30),
             )
         )
-    print("| | " + " | ".join(name for name, _, _ in cols) + " |")
+    print(
+        "| `y = y * 1.0 + 0.0` repeated: two op nodes a step; bytes are divided by the op "
+        "nodes each engine created | " + " | ".join(name for name, _, _ in cols) + " |"
+    )
     print("|---|" + "---:|" * len(cols))
 
     def chain(m: dict) -> str:
@@ -410,19 +420,61 @@ def main() -> int:
             return "RecursionError"
         return f"{m['chain_backward_s']:.2f} s"
 
-    print(
-        "| bytes per Value (`y = y * 1.0 + 0.0`) | "
-        + " | ".join(f"{m['bytes_per_value']:.0f}" for _, m, _ in cols)
-        + " |"
+    def per_step(m: dict) -> str:
+        ops, values = round(m["ops_per_step"]), round(m["values_per_step"])
+        return f"{values} ({ops} op nodes + {values - ops} constants)"
+
+    def row(label: str, cells: Iterable[str]) -> None:
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+    row("bytes per op node", (f"{m['bytes_per_op']:,.0f}" for _, m, _ in cols))
+    row("bytes per step", (f"{m['bytes_per_step']:,.0f}" for _, m, _ in cols))
+    row("Values created per step", (per_step(m) for _, m, _ in cols))
+    row(
+        f"backward after {CHAIN_STEPS:,} steps ({2 * CHAIN_STEPS:,} op nodes)",
+        (chain(m) for _, m, _ in cols),
+    )
+    row(
+        "graph Values alive after 30 training steps, gc off",
+        (f"{a['alive']:,}" for _, _, a in cols),
     )
     print(
-        "| backward of a 1,000,000-Value chain | " + " | ".join(chain(m) for _, m, _ in cols) + " |"
+        "\nBytes: all that tracemalloc sees allocated over 20,000 steps (the constants a step"
+        "\ncreates for 1.0 and 0.0 included), divided by the op nodes in the graph (nodes with"
+        "\nparents, `_prev`) or by the steps. Values created are counted with gc."
     )
-    print(
-        "| graph Values alive after 30 steps, gc off | "
-        + " | ".join(f"{a['alive']:,}" for _, _, a in cols)
-        + " |"
-    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--micrograd", help="folder with micrograd 0.1.0 installed (--target)")
+    parser.add_argument("--floats", default=str(DEFAULT_FLOATS), help="the floats_mlp.py file")
+    parser.add_argument("--steps", type=int, default=20, help="training steps to time (ours)")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(run_worker(args)))
+        return 0
+
+    mg = args.micrograd
+    if mg and not (Path(mg) / "micrograd" / "engine.py").exists():
+        parser.error(f"no micrograd package in {mg}")
+    try:
+        import torch  # noqa: F401
+
+        has_torch = True
+    except ImportError:
+        has_torch = False
+
+    floats_file = str(Path(args.floats).resolve())
+    if not Path(floats_file).exists():
+        parser.error(f"no hand-written floats step at {floats_file} (give --floats FILE)")
+
+    train_table(mg, floats_file, args.steps)
+    generic_table(mg, has_torch)
+    memory_table(mg, floats_file)
     return 0
 
 

@@ -10,19 +10,12 @@
 
 from typing import TYPE_CHECKING, Any
 
-from micrograd import ops
+from micrograd import lecture, ops, pickling  # noqa: F401 (they install Value's methods)
 from micrograd.codegen import compile, to_python
-from micrograd.engine import (
-    Op,
-    Value,
-    apply,
-    enable_grad,
-    is_grad_enabled,
-    no_grad,
-    primitive,
-)
+from micrograd.engine import Value, enable_grad, is_grad_enabled, no_grad, primitive
 from micrograd.forward import Dual, derivative
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from micrograd.op import Op, apply
 from micrograd.ops import linear
 
 if TYPE_CHECKING:

@@ -47,17 +47,10 @@ from itertools import chain
 from types import CodeType, TracebackType
 from typing import Any
 
-from micrograd.engine import (
-    Formula,
-    Op,
-    Step,
-    Value,
-    backprop,
-    is_constant,
-    op_of,
-    to_float,
-    topological_order,
-)
+from micrograd.engine import Value, is_constant, op_of, topological_order
+from micrograd.gradients import Step, backprop
+from micrograd.op import Formula, Op
+from micrograd.scalars import to_float
 
 __all__ = ["CompiledStep", "compile", "to_python"]
 
@@ -431,12 +424,8 @@ class _Writer:
         edges = []
         for i, p in enumerate(node._prev):
             if p in self.wants:
-                if op.each is not None:
-                    self.functions[f"{key}_d{i}"] = op.each[i]
-                    edges.append((p, f"{key}_d{i}({out}, {args})"))
-                else:
-                    self.functions[f"{key}_partials"] = op.partials
-                    edges.append((p, f"{key}_partials({out}, {args})[{i}]"))
+                self.functions[f"{key}_partials"] = op.partials
+                edges.append((p, f"{key}_partials({out}, {args})[{i}]"))
         return _Line([f"{out} = {key}_forward({args})"], edges)
 
 

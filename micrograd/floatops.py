@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from micrograd.engine import real
+from micrograd.scalars import real
 
 __all__ = ["exp", "log", "pow", "sigmoid", "sign", "softplus", "sqrt", "step"]
 

@@ -17,7 +17,13 @@ import numbers
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, SupportsFloat
 
-from micrograd.engine import Op, install_generic_op, register_number_type, to_float
+from micrograd.op import Op, register_number_type
+from micrograd.scalars import to_float
+
+if TYPE_CHECKING:
+    from micrograd.stubs import OpMethods  # the methods micrograd.ops installs
+else:
+    OpMethods = object
 
 __all__ = ["Dual", "derivative"]
 
@@ -29,7 +35,7 @@ def _make(real: float, dual: float) -> Dual:
     return out
 
 
-class Dual:
+class Dual(OpMethods):
     """The dual number ``real + dual ε`` (``ε² = 0``): a value and its directional derivative.
 
     >>> x = Dual(4.0, 1.0)       # x = 4, dx = 1
@@ -54,67 +60,36 @@ class Dual:
     def __repr__(self) -> str:
         return f"Dual(real={self.real!r}, dual={self.dual!r})"
 
-    if TYPE_CHECKING:  # the methods that micrograd.ops installs, for type checkers
-
-        def __add__(self, other: Dual | float) -> Dual: ...
-        def __radd__(self, other: float) -> Dual: ...
-        def __sub__(self, other: Dual | float) -> Dual: ...
-        def __rsub__(self, other: float) -> Dual: ...
-        def __mul__(self, other: Dual | float) -> Dual: ...
-        def __rmul__(self, other: float) -> Dual: ...
-        def __truediv__(self, other: Dual | float) -> Dual: ...
-        def __rtruediv__(self, other: float) -> Dual: ...
-        def __pow__(self, other: Dual | float) -> Dual: ...
-        def __rpow__(self, other: float) -> Dual: ...
-        def __neg__(self) -> Dual: ...
-        def __abs__(self) -> Dual: ...
-        def exp(self) -> Dual: ...
-        def log(self) -> Dual: ...
-        def sqrt(self) -> Dual: ...
-        def tanh(self) -> Dual: ...
-        def sigmoid(self) -> Dual: ...
-        def relu(self) -> Dual: ...
-        def softplus(self) -> Dual: ...
-        def leaky_relu(self, slope: float = 0.01) -> Dual: ...
-
-    @classmethod
-    def _apply_op(cls, op: Op, *inputs: Any) -> Dual:
+    @staticmethod
+    def _apply_op(op: Op, *inputs: Dual) -> Dual:
         """``op(*inputs)`` in forward mode: real part ``op.forward(*reals)``, dual part
         ``sum_i d out / d x_i * dual_i`` with the op's partials.
 
-        Numbers among the inputs are constants (tangent 0). Inputs with a zero tangent
-        contribute nothing (an infinite partial times a zero tangent is dropped rather
-        than giving nan), as a zero gradient passes nothing on in the backward pass.
+        Inputs with a zero tangent contribute nothing (an infinite partial times a zero
+        tangent is dropped rather than giving nan), as a zero gradient passes nothing on
+        in the backward pass.
         """
-        reals = []
-        duals = []
-        for x in inputs:
-            if isinstance(x, Dual):
-                reals.append(x.real)
-                duals.append(x.dual)
-            else:
-                try:
-                    reals.append(to_float(x))
-                except TypeError:
-                    raise TypeError(
-                        f"{op.name}: inputs must be Duals or real numbers, "
-                        f"got {type(x).__name__}: {x!r:.60}"
-                    ) from None
-                duals.append(0.0)
+        reals = [x.real for x in inputs]
         out = op.forward(*reals)
-        if not any(duals):
+        if not any(x.dual for x in inputs):
             return _make(out, 0.0)
         try:
-            partials = op.derivatives(out, tuple(reals), [d != 0.0 for d in duals])
+            partials = op.partials(out, *reals)
         except ArithmeticError as error:
             raise type(error)(
                 f"forward-mode derivative of {op.name!r} at {reals!r}: {error}"
             ) from error
-        return _make(out, float(sum(p * d for p, d in zip(partials, duals) if d)))
+        return _make(out, float(sum(p * x.dual for p, x in zip(partials, inputs) if x.dual)))
 
-    @classmethod
-    def _install_op(cls, op: Op) -> None:
-        install_generic_op(cls, op)
+    @staticmethod
+    def _number_of(x: Dual) -> None:
+        """None: every dual number counts as a variable."""
+        return None
+
+    @staticmethod
+    def _lift(x: Any) -> Dual:
+        """A plain number as a constant: tangent 0 (TypeError for anything else)."""
+        return _make(to_float(x), 0.0)
 
 
 register_number_type(Dual)

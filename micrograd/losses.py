@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from micrograd import ops
-from micrograd.engine import Value, constant, to_float, to_value
+from micrograd.engine import Value, constant, to_value
+from micrograd.scalars import to_float
 
 __all__ = ["binary_cross_entropy", "cross_entropy", "hinge", "l2", "mse"]
 
@@ -53,7 +54,7 @@ def hinge(scores: Any, labels: Any, reduction: str = "mean") -> Value:
             )
     one = constant(1.0)
     minus = {1.0: constant(-1.0), -1.0: constant(1.0)}  # w = -y, shared by the terms
-    return _reduce([ops.relu_affine.node((one, minus[y], s)) for s, y in zip(ss, ys)], reduction)
+    return _reduce([ops.relu_affine(one, minus[y], s) for s, y in zip(ss, ys)], reduction)
 
 
 def binary_cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value:
@@ -102,7 +103,7 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
 def l2(parameters: Iterable[Any]) -> Value:
     """sum_i p_i^2, for weight decay (``loss + alpha * l2(model.parameters())``)."""
     ps = _values("l2", parameters, "parameters")
-    return ops.affine.node((constant(0.0), *ps, *ps))  # one node: d/dp_i = p_i + p_i
+    return to_value(ops.affine(constant(0.0), *ps, *ps))  # one node: d/dp_i = p_i + p_i
 
 
 # ---------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def _softmax_nll(zs: list[Value], y: int) -> Value:
 
 
 def _total(terms: list[Value]) -> Value:
-    return ops.total.node(tuple(terms))
+    return to_value(ops.total(*terms))
 
 
 def _reduce(terms: list[Value], reduction: str) -> Value:

@@ -23,7 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from micrograd import ops
-from micrograd.engine import Op, Value, to_value
+from micrograd.engine import Value, record, to_value
+from micrograd.op import Op
 
 __all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
 
@@ -163,7 +164,7 @@ class Neuron(Module):
 
     def act(self, xs: list[Value]) -> Value:
         """The output for inputs that are already a list of nin Values."""
-        return ops.neurons_of_values(xs, (self,))[0]
+        return _neuron_outputs(xs, (self,))[0]
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -188,7 +189,7 @@ class Layer(Module):
 
     def act(self, xs: list[Value]) -> list[Value]:
         """Every neuron's output for inputs that are already a list of nin Values."""
-        return ops.neurons_of_values(xs, self.neurons)
+        return _neuron_outputs(xs, self.neurons)
 
     def __call__(self, x: Iterable[Any]) -> Any:
         """The outputs; a single Value when the layer has one neuron, as in micrograd.
@@ -320,6 +321,30 @@ class MLP(Module):
                 state[f"layers.{i}.neurons.{j}.b"] = bias
         model.load_state_dict(state)  # checks every weight is finite
         return model
+
+
+def _neuron_outputs(inputs: list[Value], neurons: Iterable[Neuron]) -> list[Value]:
+    """The outputs act(b + w . x) of neurons that all read ``inputs``, for Values already
+    (no checks): one `ops.relu_affine` node for a ReLU neuron, else an `ops.affine` node
+    followed by its activation's node (none for 'linear')."""
+    xs = list(map(_data_of, inputs))
+    outputs = []
+    for neuron in neurons:
+        ws, bias, activation = neuron.w, neuron.b, neuron.activation_op
+        z = sum(map(operator.mul, map(_data_of, ws), xs), bias.data)  # b + w . x
+        parents = (bias, *ws, *inputs)
+        if activation is ops.relu:
+            outputs.append(record(ops.relu_affine, _relu(z), parents))
+        elif activation is None:
+            outputs.append(record(ops.affine, z, parents))
+        else:
+            z_node = record(ops.affine, z, parents)
+            outputs.append(record(activation, activation.forward(z), (z_node,)))
+    return outputs
+
+
+_data_of = operator.attrgetter("data")
+_relu = ops.relu.forward
 
 
 def _prefixed(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:

@@ -26,16 +26,17 @@ import math  # noqa: F401 (the table's text calls math.tanh and math.fabs)
 import operator
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import Any
 
 from micrograd import floatops
-from micrograd.engine import Formula, Op, Value, real
+from micrograd.op import Formula, Op
+from micrograd.scalars import real
 
 __all__ = [
-    "Unit",
     "abs",
     "add",
     "affine",
+    "constant_power",
     "exp",
     "identity",
     "leaky_relu",
@@ -43,8 +44,8 @@ __all__ = [
     "log",
     "mul",
     "neg",
-    "neurons_of_values",
     "pow",
+    "power_constant",
     "relu",
     "relu_affine",
     "sigmoid",
@@ -56,7 +57,6 @@ __all__ = [
     "truediv",
 ]
 
-_data_of = operator.attrgetter("data")
 _step = floatops.step
 
 
@@ -117,11 +117,15 @@ mul = Op.declare("*", "a * b", ("b", "a"), 2, scope=_scope,
 truediv = Op.declare("/", "a / b", ("1.0 / b", "-out / b"), 2, scope=_scope,
                      method="__truediv__", reflected="__rtruediv__", doc="a / b")
 # x ** c for a plain number c is an op of its own with one input, named like "**2"
-power_constant = Op("**", "floatops.pow(x, c)", ("c * x ** (c - 1.0) if c else 0.0",), scope=_scope,
-                    params={"c": None}, label="**{}")
+# x ** c and c ** x for a plain number c are ops of their own with one input, named like
+# "**2" and "2**": the derivative with respect to a number is never evaluated
+power_constant = Op.from_text("**", "floatops.pow(x, c)", ("c * x ** (c - 1.0) if c else 0.0",),
+                              scope=_scope, params={"c": None}, label="**{}")
+constant_power = Op.from_text("**", "floatops.pow(c, x)", ("pow_d_exponent(out, c, x)",),
+                              scope=_scope, params={"c": None}, label="{}**")
 pow = Op.declare("**", "floatops.pow(a, b)", ("pow_d_base(out, a, b)", "pow_d_exponent(out, a, b)"),
-                 2, scope=_scope, lazy=True,
-                 method="__pow__", reflected="__rpow__", with_constant=power_constant,
+                 2, scope=_scope, method="__pow__", reflected="__rpow__",
+                 with_constant=power_constant, reflected_constant=constant_power,
                  doc="a ** b; with a number b, the op '**b' of a alone")
 neg = Op.declare("neg", "-x", ("-1.0",), scope=_scope,
                  method="__neg__", doc="-x")
@@ -152,7 +156,7 @@ affine = Op("w·x+b", _affine, lambda out, b, *wx: _affine_partials(wx),
 total = Op("Σ", lambda *xs: sum(xs[1:], xs[0]), lambda out, *xs: (1.0,) * len(xs),
            None, formula=Formula((), "", ("1.0",), _scope, groups=("x",), term="x"),
            doc="x_1 + ... + x_n as one node (added left to right); d/dx_i = 1")
-identity = Op("identity", "float(x)", ("1.0",), scope=_scope,
+identity = Op.from_text("identity", "float(x)", ("1.0",), scope=_scope,
               doc="x itself, as a node of its own; d/dx = 1")
 
 # fmt: on
@@ -171,36 +175,6 @@ _relu = relu.forward
 relu_affine = Op("ReLU(w·x+b)", lambda b, *wx: _relu(_affine(b, *wx)), _relu_affine_partials,
                  None, formula=replace(_affine_formula, outer=relu.formula),
                  doc="relu(b + w . x), inputs (b, w_1..w_n, x_1..x_n)")  # fmt: skip
-
-
-class Unit(Protocol):
-    """A neuron as `neurons_of_values` reads it (`micrograd.nn.Neuron` is one)."""
-
-    w: list[Value]
-    b: Value
-    activation_op: Op | None
-
-
-def neurons_of_values(inputs: list[Value], neurons: Iterable[Unit]) -> list[Value]:
-    """The outputs activation(b + w . x) of neurons that all read ``inputs``, for Values
-    already (no checks): the fast path of `micrograd.nn`.
-
-    A ReLU neuron is one `relu_affine` node; any other is an `affine` node followed by
-    its activation's node (None: no activation).
-    """
-    xs = list(map(_data_of, inputs))
-    outputs = []
-    for neuron in neurons:
-        ws, bias, activation = neuron.w, neuron.b, neuron.activation_op
-        z = sum(map(operator.mul, map(_data_of, ws), xs), bias.data)  # _dot
-        parents = (bias, *ws, *inputs)
-        if activation is relu:
-            outputs.append(relu_affine.record(_relu(z), parents))
-        elif activation is None:
-            outputs.append(affine.record(z, parents))
-        else:
-            outputs.append(activation.record(activation.forward(z), (affine.record(z, parents),)))
-    return outputs
 
 
 def linear(weights: Iterable[Any], inputs: Iterable[Any], bias: Any = 0.0) -> Any:

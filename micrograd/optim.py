@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from micrograd.engine import Value, real, to_non_negative
+from micrograd.engine import Value
+from micrograd.scalars import real, to_non_negative
 
 __all__ = ["SGD", "Adam", "Optimizer"]
 

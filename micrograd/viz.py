@@ -30,8 +30,10 @@ from typing import Any, cast
 import graphviz
 
 from micrograd import ops
-from micrograd.engine import Step, Value, backprop, local_derivatives, real, topological_order
+from micrograd.engine import Value, local_derivatives, topological_order
+from micrograd.gradients import Step, backprop
 from micrograd.replay import TrainingReplay
+from micrograd.scalars import real
 
 __all__ = [
     "Explorer",

@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 import micrograd
 from micrograd import Value, codegen, losses, ops
 from micrograd.datasets import make_moons
-from micrograd.engine import Formula, Op, backprop, declared_ops, op_of
+from micrograd.engine import op_of
+from micrograd.gradients import backprop
 from micrograd.nn import MLP
+from micrograd.op import Formula, Op, declared_ops
 from micrograd.optim import SGD
 
 
@@ -145,7 +147,7 @@ def build(choices: list[tuple[int, int, int, float]], leaves: list[Value]) -> Va
             continue
         if abs(out.data) < 1e3:
             nodes.append(out)
-    return ops.total.node(tuple(nodes[-4:]))
+    return ops.total(*nodes[-4:])
 
 
 graphs = st.lists(
@@ -239,9 +241,7 @@ def test_sum_ops_match_eager(xs: list[float]) -> None:
     vs = [Value(x) for x in xs]
     n = (len(vs) - 1) // 2
     parts = (vs[0], *vs[1 : 1 + n], *vs[1 + n : 1 + 2 * n])
-    root = ops.total.node(
-        (ops.affine.node(parts), ops.relu_affine.node(parts), ops.total.node(tuple(vs)))
-    )
+    root = ops.total(ops.affine(*parts), ops.relu_affine(*parts), ops.total(*vs))
     root.backward()
     value, grads = run_source(micrograd.to_python(root), *xs)
     assert value == root.data
@@ -436,7 +436,7 @@ def test_a_graph_of_200_000_nodes_compiles() -> None:
         for i in range(64_000):
             w = ws[i % len(ws)]
             y = (y * w).tanh() if i % 2 else y + w * 0.001
-        return ops.total.node((y, *ws))
+        return ops.total(y, *ws)
 
     root = f(Value(0.25))
     assert graph_size(root) >= 200_000
@@ -458,7 +458,7 @@ def cube_of(x: float) -> float:
     return x * x * x
 
 
-CUBE = Op("cube", "cube_of(x)", ("3.0 * x * x",), scope=globals())
+CUBE = Op.from_text("cube", "cube_of(x)", ("3.0 * x * x",), scope=globals())
 
 
 def run_fresh(source: str, *args: float) -> tuple[float, tuple[float, ...]]:
@@ -477,7 +477,7 @@ def test_ops_with_formulas_in_their_own_scope_compile_and_write_out() -> None:
         assert f"from {__name__} import cube_of" in source
         assert run_fresh(source, 2.0) == (8.0, (12.0,))
     # the README's op: text in no names at all
-    cube = Op("cube", "x * x * x", ("3.0 * x * x",), scope={}, doc="x^3")
+    cube = Op.from_text("cube", "x * x * x", ("3.0 * x * x",), scope={}, doc="x^3")
     assert run_fresh(micrograd.to_python(cube(Value(3.0, label="x"))), 3.0) == (27.0, (27.0,))
     assert micrograd.compile(lambda a: cube(w * a))(2.0) == 27.0
 
@@ -486,7 +486,7 @@ def test_a_name_two_scopes_disagree_on_is_refused() -> None:
     def local_cube(x: float) -> float:
         return x**3
 
-    mine = Op("cube", "cube_of(x)", ("3.0 * x * x",), scope={"cube_of": local_cube})
+    mine = Op.from_text("cube", "cube_of(x)", ("3.0 * x * x",), scope={"cube_of": local_cube})
     x = Value(2.0, label="x")
     # compile runs it in the op's own namespace; to_python cannot import a local function
     assert micrograd.compile(lambda a: mine(a), check=True)(2.0) == 8.0

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.engine import Value, linear, primitive
+from micrograd.engine import Value, primitive
+from micrograd.ops import linear
 
 from helpers import needs_torch, tensor, torch
 

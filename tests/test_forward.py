@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd.engine import Value, linear, primitive
+from micrograd.engine import Value, primitive
 from micrograd.forward import Dual, derivative
+from micrograd.ops import linear
 
 from helpers import central_difference, close, needs_torch, sigmoid, tensor, torch
 

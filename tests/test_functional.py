@@ -7,9 +7,10 @@ import re
 
 import pytest
 
-from micrograd.engine import Value, is_grad_enabled, linear, no_grad, primitive
+from micrograd.engine import Value, is_grad_enabled, no_grad, primitive
 from micrograd.forward import Dual
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
+from micrograd.ops import linear
 
 from helpers import sigmoid
 

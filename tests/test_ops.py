@@ -9,7 +9,7 @@ import math
 import pytest
 
 from micrograd import Dual, Op, Value, grad, ops
-from micrograd.engine import declared_ops
+from micrograd.op import declared_ops
 
 UNARY_POINTS = [-1.7, -0.6, 0.3, 1.1, 2.4]
 BINARY_POINTS = [(0.7, 1.3), (1.9, -0.4), (2.2, 0.5), (0.45, 2.0)]

@@ -77,8 +77,8 @@ def test_readme_examples_run_and_print_what_they_claim(tmp_path, monkeypatch):
 def test_readme_drawing_example_writes_the_graph(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     blocks = python_blocks()
-    assert any(draws(block) for block in blocks)
-    run_blocks(blocks)
+    last = max(i for i, block in enumerate(blocks) if draws(block))
+    run_blocks(blocks[: last + 1])  # what the drawing needs; the rest runs in the test above
     drawn = (tmp_path / "graph.svg").read_text()
     assert drawn.lstrip().startswith("<?xml")
     assert "<svg" in (tmp_path / "backprop.html").read_text()
