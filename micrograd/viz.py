@@ -32,12 +32,14 @@ import graphviz
 from micrograd import ops
 from micrograd.engine import Value, local_derivatives, topological_order
 from micrograd.gradients import Step, backprop
+from micrograd.replay import TrainingReplay
 from micrograd.scalars import real
 
 __all__ = [
     "Explorer",
     "GraphvizNotFoundError",
     "Step",
+    "TrainingReplay",
     "draw_dot",
     "explore",
     "step_through",
