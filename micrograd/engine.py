@@ -291,7 +291,7 @@ def topological_order(root: Value) -> list[Value]:
 def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list[Value]]:
     """(`topological_order` of ``root``, its ends): the ends are the leaves it reaches and
     the nodes of ``until``, whose parents it leaves out (`micrograd.functional.grad`
-    stops at its inputs), each once. micrograd's recursive ``build_topo`` as a loop, so
+    stops at its inputs), once per edge. micrograd's recursive ``build_topo`` as a loop, so
     depth is unlimited: a node is emitted when the ``None`` pushed above it comes off,
     which is after all its parents."""
     order: list[Value] = []
@@ -300,7 +300,7 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
         return order, ends
     done: set[Value] = set()
     stack: list[Value | None] = [root]
-    pop, push = stack.pop, stack.append
+    pop, push, end = stack.pop, stack.append, ends.append
     while stack:
         node = pop()
         if node is None:
@@ -310,13 +310,10 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
             push(node)
             push(None)
             for parent in reversed(node._prev):  # the last pushed first: first input first
-                if parent in done:
-                    continue
-                if parent._prev and parent not in until:
+                if not parent._prev or parent in until:
+                    end(parent)
+                elif parent not in done:
                     push(parent)
-                else:
-                    done.add(parent)
-                    ends.append(parent)
     order.reverse()
     return order, ends
 
