@@ -328,12 +328,14 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
 
 def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any = None) -> None:
     """The chain rule over ``order``, whose nodes' grads are 0: ``order[0]`` gets ``seed``,
-    then each node n with gradient g != 0 adds ``g * dn/dp`` to each parent p's grad.
+    then each node n with gradient g != 0 adds ``g * dn/dp`` to each parent p's grad. A
+    node whose local derivatives are all 0 passes nothing (a ReLU at a negative input
+    passes 0 even for an infinite gradient, as in PyTorch).
 
     ``create_graph`` evaluates the partials on the Values themselves, so gradients are
     Values; a gradient of value 0 then passes nothing through a derivative that is
-    undefined, infinite or nan. ``on_edge(node, parent, slot, g, d, g * d, before,
-    after)`` sees each edge as it is added (`micrograd.gradients.Step`).
+    undefined, infinite or nan. ``on_edge(node, parent, slot, g, d, contribution,
+    before, after)`` sees each edge as it is added (`micrograd.gradients.Step`).
     """
     order[0].grad = seed
     for node in order:
@@ -348,14 +350,16 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
                 a, b = parents
                 da, db = local = rule.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
                 if on_edge is None:
-                    a.grad += g * da
-                    b.grad += g * db
+                    if da or db:
+                        a.grad += g * da
+                        b.grad += g * db
                     continue
             elif len(parents) == 1:
                 (a,) = parents
                 (da,) = local = rule.partials(node.data, a.data)  # type: ignore[union-attr]
                 if on_edge is None:
-                    a.grad += g * da
+                    if da:
+                        a.grad += g * da
                     continue
             else:
                 local = rule.partials(node.data, *map(_data_of, parents))  # type: ignore[union-attr]
@@ -363,17 +367,23 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
             if create_graph and g.data == 0.0:
                 continue
             raise _at(error, node) from error
-        if create_graph and g.data == 0.0 and not all(map(_finite, local)):
-            continue
-        if on_edge is None:
-            for parent, d in zip(parents, local):
+        if not (create_graph and g.data == 0.0 and not all(map(_finite, local))):
+            _pass_on(node, g, local, on_edge)
+
+
+def _pass_on(node: Value, g: Any, local: tuple[Any, ...], on_edge: Any) -> None:
+    """``g * d`` into each parent's grad, d its local derivative: the general case of `walk`."""
+    live = any(local)  # all 0: nothing passes (partials that are Values are always true)
+    if on_edge is None:
+        if live:
+            for parent, d in zip(node._prev, local):
                 parent.grad += g * d
-            continue
-        for slot, (parent, d) in enumerate(zip(parents, local)):
-            before = parent.grad
-            contribution = g * d
-            parent.grad = after = before + contribution
-            on_edge(node, parent, slot, g, d, contribution, before, after)
+        return
+    for slot, (parent, d) in enumerate(zip(node._prev, local)):
+        before = parent.grad
+        contribution = g * d if live else 0.0
+        parent.grad = after = before + contribution if live else before
+        on_edge(node, parent, slot, g, d, contribution, before, after)
 
 
 def _finite(d: Any) -> bool:

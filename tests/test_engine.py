@@ -802,3 +802,22 @@ def test_lecture_manual_backprop_node_by_node():
     # _backward accumulates like micrograd's closure (+=): a second call adds again
     n._backward()
     assert b.grad == pytest.approx(1.0, abs=1e-6)
+
+
+def test_a_dead_relu_passes_zero_even_for_an_infinite_gradient():
+    """As in PyTorch, where relu's backward selects rather than multiplies: inf reaching
+    a ReLU at a negative input gives its input 0, not inf * 0 = nan, on every walk."""
+    from micrograd.gradients import backprop
+    from micrograd.viz import trace_backward
+
+    def build():
+        x, w = Value(-1.0), Value(math.inf)
+        return x, x.relu() * w + x
+
+    x, y = build()
+    y.backward()
+    assert x.grad == 1.0  # only the direct path
+    x, y = build()
+    assert backprop(y)[x] == 1.0 and backprop(y, on_step=lambda step: None)[x] == 1.0
+    into_x = [s for s in trace_backward(y) if s.to is x]
+    assert [s.contribution for s in into_x] == [1.0, 0.0] and into_x[-1].after == 1.0
