@@ -284,11 +284,9 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list[Value]]:
-    """(`topological_order` of ``root``, its ends): the ends are the leaves it reaches and
-    the nodes of ``until``, whose parents it leaves out (`micrograd.functional.grad`
-    stops at its inputs), once per edge. micrograd's recursive ``build_topo`` as a loop, so
-    depth is unlimited: a node is emitted when the ``None`` pushed above it comes off,
-    which is after all its parents."""
+    """(`topological_order`, the ends: leaves and nodes of ``until``, not gone behind, once
+    per edge). micrograd's recursive ``build_topo`` as a loop, so depth is unlimited: a
+    node is emitted when the ``None`` pushed above it comes off, after all its parents."""
     order: list[Value] = []
     ends: list[Value] = []
     if not root._prev:
@@ -304,8 +302,7 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
             done.add(node)
             push(node)
             push(None)
-            # parents go on in reverse, so that the first input is searched first
-            parents = node._prev
+            parents = node._prev  # pushed in reverse: the first input is searched first
             if len(parents) == 2:  # most nodes: the loop below, written out
                 a, b = parents
                 if not b._prev or b in until:
@@ -328,15 +325,13 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
 
 def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any = None) -> None:
     """The chain rule over ``order``, whose nodes' grads are 0: ``order[0]`` gets ``seed``,
-    then each node n with gradient g != 0 adds ``g * dn/dp`` to each parent p's grad. A
-    node whose local derivatives are all 0 passes nothing (a ReLU at a negative input
-    passes 0 even for an infinite gradient, as in PyTorch).
+    then each node n with gradient g != 0 adds ``g * dn/dp`` to each parent p's grad,
+    unless all its dn/dp are 0 (a dead ReLU passes 0 even for g = inf, as in PyTorch).
 
     ``create_graph`` evaluates the partials on the Values themselves, so gradients are
     Values; a gradient of value 0 then passes nothing through a derivative that is
     undefined, infinite or nan. ``on_edge(node, parent, slot, g, d, contribution,
-    before, after)`` sees each edge as it is added (`micrograd.gradients.Step`).
-    """
+    before, after)`` sees each edge (`micrograd.gradients.Step`)."""
     order[0].grad = seed
     for node in order:
         g = node.grad
@@ -372,8 +367,8 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
 
 
 def _pass_on(node: Value, g: Any, local: tuple[Any, ...], on_edge: Any) -> None:
-    """``g * d`` into each parent's grad, d its local derivative: the general case of `walk`."""
-    live = any(local)  # all 0: nothing passes (partials that are Values are always true)
+    """``g * d`` into each parent's grad, d its local derivative: `walk`'s general case."""
+    live = any(local)  # not all 0 (a partial that is a Value is always true)
     if on_edge is None:
         if live:
             for parent, d in zip(node._prev, local):
@@ -391,8 +386,7 @@ def _finite(d: Any) -> bool:
 
 
 def _at(error: BaseException, node: Value) -> BaseException:
-    """``error`` raised by a local derivative, retold with the op and the node."""
-    try:
+    try:  # the error of a local derivative, retold with the op and the node
         text = f"Value(data={node.data!r}{f', label={node.label!r}' if node.label else ''})"
         return type(error)(f"backward through {node._op!r} at {text}: {error}")
     except TypeError:  # an exception type with a different constructor
@@ -437,10 +431,9 @@ def primitive(
                 return partial(*xs)
             except TypeError as error:
                 raise NotImplementedError(
-                    f"primitive {op_name!r}: partial derivative {i} cannot take "
-                    f"{type(xs[0]).__name__}s ({error}), so the gradient cannot be "
-                    "differentiated again (create_graph=True, grad(grad(f))); write it "
-                    "with micrograd.ops (ops.exp, ops.sigmoid, ...) instead of math"
+                    f"primitive {op_name!r}: partial derivative {i} cannot take Values "
+                    f"({error}), so it cannot be differentiated again (create_graph=True, "
+                    "grad(grad(f))); write it with micrograd.ops (ops.exp, ...), not math"
                 ) from error
             finally:
                 float_refused.reset(token)
