@@ -28,6 +28,11 @@ class Optimizer:
     """Holds the parameters and the learning rate ``lr`` (which may be changed between steps)."""
 
     def __init__(self, params: Iterable[Value], lr: float) -> None:
+        if callable(getattr(params, "parameters", None)):  # a model, such as an MLP
+            raise TypeError(
+                f"optimizer got a {type(params).__name__}: pass its parameters, "
+                f"{type(params).__name__.lower()}.parameters()"
+            )
         self.params = list(params)
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
@@ -125,7 +130,7 @@ class Adam(Optimizer):
         grads = _gradients(self.params)
         if weight_decay != 0.0:
             grads = [g + weight_decay * p.data for g, p in zip(grads, self.params)]
-        m = [m + (1.0 - beta1) * (g - m) for m, g in zip(self.m, grads)]
+        m = [_lerp(m, g, 1.0 - beta1) for m, g in zip(self.m, grads)]
         v = [v * beta2 + (1.0 - beta2) * g * g for v, g in zip(self.v, grads)]
         updates = []
         for i, (m_i, v_i) in enumerate(zip(m, v)):
@@ -139,6 +144,14 @@ class Adam(Optimizer):
         for p, update in zip(self.params, updates):
             p.data += update
         self.t, self.m, self.v = t, m, v
+
+
+def _lerp(start: float, end: float, weight: float) -> float:
+    """start + weight (end - start), from whichever end is nearer, as PyTorch's ``lerp``
+    does: with weight 1 (beta1 = 0) it is ``end`` exactly, whatever ``start`` was."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)
 
 
 def _gradients(params: list[Value]) -> list[float]:

@@ -236,3 +236,28 @@ def test_numpy_settings_are_accepted():
     opt = SGD([p], lr=np.float64(0.25), momentum=np.float32(0.0))
     opt.step()
     assert p.data == 0.5
+
+
+@needs_torch
+def test_adam_without_momentum_keeps_a_tiny_gradient_after_a_huge_one():
+    """betas[0] = 0: the first moment is the latest gradient itself, as in PyTorch, not
+    m + 1 * (g - m), which loses 1e-7 after 1e10."""
+    w = Value(1.0)
+    opt = Adam([w], lr=0.1, betas=(0.0, 0.999))
+    t = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)
+    topt = torch.optim.Adam([t], lr=0.1, betas=(0.0, 0.999))
+    for g in (1e10, 1e-7):
+        w.grad = g
+        opt.step()
+        t.grad = torch.tensor(g, dtype=torch.float64)
+        topt.step()
+    assert opt.m == [1e-7]
+    assert w.data == t.item()
+
+
+@pytest.mark.parametrize("make", [lambda p: SGD(p, lr=0.1), lambda p: Adam(p)])
+def test_a_model_given_for_its_parameters_says_what_to_pass(make):
+    from micrograd.nn import MLP
+
+    with pytest.raises(TypeError, match=r"pass its parameters, mlp\.parameters\(\)"):
+        make(MLP(2, [3, 1]))
