@@ -1,12 +1,14 @@
 """A Value is a number where Python expects one: these methods read its ``data``.
 
-``float(v)``, ``format(v, '.4f')`` (``f"{loss:.4f}"``) and ``< <= > >=`` (so ``max``,
-``min`` and ``sorted`` work) use the data; ``==`` and ``hash`` stay by identity, as in
+``float(v)``, ``int(v)``, ``round(v)``, ``math.floor``/``ceil``/``trunc``,
+``format(v, '.4f')`` (``f"{loss:.4f}"``) and ``< <= > >=`` (so ``max``, ``min`` and
+``sorted`` work) use the data; ``==`` and ``hash`` stay by identity, as in
 micrograd, so Values can be dict keys. `micrograd.engine.Value` inherits them.
 """
 
 from __future__ import annotations
 
+import math
 from contextvars import ContextVar
 from typing import Any
 
@@ -29,6 +31,21 @@ class FloatConventions:
         if float_refused.get():
             raise TypeError("a Value cannot be turned into a float here")
         return self.data
+
+    def __int__(self) -> int:
+        return int(self.data)
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        return round(self.data, ndigits) if ndigits is not None else round(self.data)
+
+    def __trunc__(self) -> int:
+        return math.trunc(self.data)
+
+    def __floor__(self) -> int:
+        return math.floor(self.data)
+
+    def __ceil__(self) -> int:
+        return math.ceil(self.data)
 
     def __format__(self, spec: str) -> str:
         """``format(v, spec)`` formats the data; no spec gives ``str(v)``."""

@@ -264,6 +264,16 @@ def test_float_format_and_comparisons_use_the_data():
     assert sorted(scores) == [scores[0], scores[2], scores[1]]
 
 
+@pytest.mark.parametrize("x", [2.7, -2.7, 2.5, -0.5, 1e20])
+def test_int_round_floor_ceil_trunc_are_those_of_the_data(x):
+    v = Value(x)
+    assert (int(v), round(v), round(v, 1)) == (int(x), round(x), round(x, 1))
+    assert (math.floor(v), math.ceil(v), math.trunc(v)) == (
+        math.floor(x), math.ceil(x), math.trunc(x),
+    )  # fmt: skip
+    assert type(int(v)) is int and type(round(v)) is int
+
+
 def test_equality_and_hashing_stay_by_identity():
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a and len({a, b}) == 2 and {a: 1}[a] == 1
