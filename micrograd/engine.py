@@ -131,10 +131,11 @@ class Value(FloatConventions, OpMethods):
         this call's gradient. A node whose gradient is exactly 0 passes nothing on. If a
         local derivative cannot be evaluated (``sqrt`` at 0), the error names the op and
         no ``.grad`` changes. With ``create_graph=True`` the gradients are Values with
-        graphs of their own, to differentiate again; a gradient of value 0 then still
-        passes through finite derivatives, so that a second derivative keeps its
-        dependence on the inputs. Reset ``.grad`` when done: a leaf's ``.grad`` graph
-        leads back to the leaf, as in PyTorch.
+        graphs of their own, to differentiate again; zeros (a gradient, or all of a node's
+        derivatives) then still pass on through finite numbers, so that a second
+        derivative keeps its dependence on the inputs: an infinite gradient times a zero
+        derivative gives nan there, 0 in the float pass. Reset ``.grad`` when done: a
+        leaf's ``.grad`` graph leads back to the leaf, as in PyTorch.
         """
         seed = to_float(gradient, "gradient")
         start: Any = Value(seed) if create_graph else seed
@@ -248,9 +249,8 @@ class _GradMode:
 
     def __call__(self, function: F) -> F:
         if not callable(function):
-            raise TypeError(
-                f"{type(self).__name__} decorates a function, got {type(function).__name__}"
-            )
+            name = type(function).__name__
+            raise TypeError(f"{type(self).__name__} decorates a function, got {name}")
         kind = type(self)
 
         @functools.wraps(function)
