@@ -1,12 +1,14 @@
-"""Pickling and copying graphs of any depth, without recursion.
+"""Pickling and copying graphs of any depth, in time and space linear in the graph.
 
 `pickle` and `copy.deepcopy` recurse into an object's parts, so a chain of 100,000
-Values would overflow the stack. Here a Value with parents is stored as the list of
-every node behind it, in forward order, followed by the node: each entry is stored
-after its parents, so no entry leads to another list. Ops are stored by name (a
-declared op by its method, a library op by module and attribute, a bound op as its
-op and parameter values). A gradient that is a Value (after
-``backward(create_graph=True)``) is stored once all those nodes are, by `_Grads`.
+Values would overflow the stack. Here a Value is stored after a list of every node
+behind it, in forward order: each entry is stored after its parents, so no entry leads
+to another list. Gradients that are Values (after ``backward(create_graph=True)``) may
+lead back to the node itself, so they come in its state, which is stored once the node
+exists: first the nodes of those gradient graphs that are not stored yet, in forward
+order, then (node, gradient) pairs. Every node is listed once, however many gradient
+graphs share it. Ops are stored by name (a declared op by its method, a library op by
+module and attribute, a bound op as its op and parameter values).
 
 Importing `micrograd` installs ``Value.__reduce__``, ``Value.__setstate__``,
 ``Value.__copy__`` and ``Op.__reduce__`` from here.
@@ -16,34 +18,25 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from micrograd.engine import (
-    Value,
-    constant,
-    enable_grad,
-    is_constant,
-    op_of,
-    record,
-    topological_order,
-)
+from micrograd.engine import Value, constant, enable_grad, is_constant, op_of, record
 from micrograd.op import Op, declared_ops
 
 __all__: list[str] = []
 
-_pickling = threading.local()
+_pickling = threading.local()  # .next: the node a list entry is storing now
 
 
 def _stored(node: Value) -> Value:
-    """``node`` itself (for unpickling: the list that orders a graph's nodes)."""
+    """``node`` itself (for unpickling: an entry of a list that orders the nodes)."""
     return node
 
 
 class _Next:
-    """One entry of the list `_Behind` pickles: when it is stored, ``node`` is the node
-    about to be stored, and its parents are stored already."""
+    """An entry of a stored list: when it is stored, ``node`` is stored next, its parents
+    stored already, so the node stores only references to them."""
 
     __slots__ = ("node",)
 
@@ -55,85 +48,55 @@ class _Next:
         return (_stored, (self.node,))
 
 
-def _listed(nodes: list[Value]) -> Iterator[Value]:
-    """``nodes`` (interior, in forward order) with each leaf parent just before its first
-    use: the order in which a graph is stored."""
-    seen: set[int] = set()
-    for node in nodes:
-        for parent in node._prev:
-            if not parent._prev and id(parent) not in seen:
-                seen.add(id(parent))
-                yield parent
-        yield node
-
-
-class _Behind:
-    """The nodes behind a node, pickled (and deep-copied) as a list whose entries are made
-    one at a time, so only the node being stored is marked and nothing stays marked
-    when the pickle stops midway."""
-
-    __slots__ = ("nodes",)
-
-    def __init__(self, nodes: list[Value]) -> None:
-        self.nodes = nodes
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (list, (), None, _marked(self.nodes))
-
-
-def _marked(nodes: list[Value]) -> Iterator[_Next]:
+def _entries(nodes: list[Value], pairs: list[tuple[Value, Any]]) -> Iterator[Any]:
+    """The entries of a stored list, made one at a time, so that only the node being
+    stored is marked and nothing stays marked when the pickle stops midway."""
     try:
-        for node in _listed(nodes):
+        for node in nodes:
             yield _Next(node)
     finally:
         _pickling.next = None
+    yield from pairs
 
 
-class _Grads(list[Any]):
-    """The gradients that are Values of a node and of the graphs stored with it, as
-    (node, grad) pairs, stored once all those nodes are: while they are stored, a node
-    reached for the first time adds its graph's nodes here instead of starting its own
-    list, so gradient graphs of gradient graphs never nest."""
+class _Nodes(list[Any]):
+    """A list of nodes in forward order, then (node, gradient) pairs, stored entry by entry."""
 
-    def __init__(self, nodes: Iterable[Value] = ()) -> None:
+    def __init__(self, nodes: list[Value] | None = None, pairs: Iterable[Any] = ()) -> None:
         super().__init__()
-        self.nodes = [n for n in nodes if isinstance(n.grad, Value)]
+        self.nodes = nodes or []
+        self.pairs = list(pairs)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_Grads, (), None, _drained(self.nodes) if self.nodes else iter(self))
+        return (_Nodes, (), None, _entries(self.nodes, self.pairs))
 
 
-class _Queue:
-    __slots__ = ("nodes", "seen")
+def _forward_order(starts: Iterable[Value], seen: set[Value]) -> list[Value]:
+    """The nodes behind ``starts`` and the starts themselves that are not in ``seen``,
+    parents first, each once (a depth-first search on a stack; ``seen`` grows)."""
+    out: list[Value] = []
+    for start in starts:
+        stack = [(start, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                out.append(node)
+            elif node not in seen:
+                seen.add(node)
+                stack.append((node, True))
+                stack.extend((p, False) for p in reversed(node._prev) if p not in seen)
+    return out
 
-    def __init__(self) -> None:
-        self.nodes: deque[Value] = deque()
-        self.seen: set[int] = set()
 
-    def add(self, nodes: Iterable[Value]) -> None:
-        for node in nodes:
-            if isinstance(node.grad, Value) and id(node) not in self.seen:
-                self.seen.add(id(node))
-                self.nodes.append(node)
-
-
-def _drained(nodes: list[Value]) -> Iterator[tuple[Value, Any] | None]:
-    queue = _pickling.queue = _Queue()
-    queue.add(nodes)
-    try:
-        # two Nones at the end: the pickler may fetch an entry before storing the last
-        # one, which can add nodes; after the second, every entry before is stored
-        empty = 0
-        while empty < 2:
-            if queue.nodes:
-                empty = 0
-                node = queue.nodes.popleft()
-                yield (node, node.grad)
-            else:
-                empty += 1
-                yield None
-    finally:
-        _pickling.queue = None
+def _gradient_graphs(nodes: list[Value], seen: set[Value]) -> list[Value]:
+    """The nodes of the gradients that are Values of ``nodes``, and of theirs, not seen."""
+    found: list[Value] = []
+    todo = [n.grad for n in nodes if isinstance(n.grad, Value)]
+    while todo:
+        more = _forward_order(todo, seen)
+        found += more
+        todo = [n.grad for n in more if isinstance(n.grad, Value)]
+    return found
 
 
 def _leaf(data: float, label: str, is_a_constant: bool) -> Value:
@@ -154,40 +117,34 @@ def _interior(
 
 
 def _reduce_value(self: Value) -> tuple[Any, ...]:
-    """A leaf is its data, label and whether it is a constant. A node with parents lists
-    all the nodes behind it in forward order first, so each of them is stored after its
-    parents and refers to them. The gradient is the state, set after the node exists
-    (a gradient graph may lead back to the node)."""
-    grad: Any = self.grad
-    op = op_of(self)
-    if getattr(_pickling, "next", None) is self:  # listed by `_Behind`: parents stored
+    """A leaf is its data, label and whether it is a constant; an interior node also its
+    op and parents, stored after the list of the nodes behind it (see the module)."""
+    listed = getattr(_pickling, "next", None) is self  # its parents are stored already
+    if listed:
         _pickling.next = None
-        if isinstance(grad, Value):
-            grad = None  # stored later, with the list's gradients (`_Grads`)
-        if op is None:
-            return (_leaf, (self.data, self.label, is_constant(self)), grad)
-        return (_interior, ([], self.data, self.label, op, self._prev), grad)
-    queue: _Queue | None = getattr(_pickling, "queue", None)
+    op = op_of(self)
+    behind: list[Value] = []
+    seen = {self}
+    if op is not None and not listed:
+        behind = _forward_order(self._prev, seen)
+    grad: Any = self.grad
+    if listed:
+        grad = None if isinstance(grad, Value) else grad  # the list's owner stores it
+    else:
+        everything = [*behind, self]
+        extra = _gradient_graphs(everything, seen)
+        pairs = [(n, n.grad) for n in (*everything, *extra) if isinstance(n.grad, Value)]
+        grad = _Nodes(extra, pairs) if pairs else grad
     if op is None:
-        if queue is not None and isinstance(grad, Value):
-            queue.add((self,))
-            grad = None
         return (_leaf, (self.data, self.label, is_constant(self)), grad)
-    nodes = topological_order(self)[:0:-1]
-    if queue is not None:  # storing gradients: this graph's join the queue
-        queue.add((*_listed(nodes), self))
-        if isinstance(grad, Value):
-            grad = None
-    elif isinstance(grad, Value) or any(isinstance(n.grad, Value) for n in _listed(nodes)):
-        grad = _Grads((*_listed(nodes), self))
-    return (_interior, (_Behind(nodes), self.data, self.label, op, self._prev), grad)
+    return (_interior, (_Nodes(behind), self.data, self.label, op, self._prev), grad)
 
 
 def _set_grad(self: Value, grad: Any) -> None:
-    if type(grad) is _Grads:
-        for pair in grad:
-            if pair is not None:
-                pair[0].grad = pair[1]
+    if type(grad) is _Nodes:
+        for entry in grad:
+            if type(entry) is tuple:
+                entry[0].grad = entry[1]
     else:
         self.grad = grad
 
