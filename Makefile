@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,13 @@ lint: $(VENV)/.test $(VENV)/.lint
 	$(VENV)/bin/ruff format --check micrograd tests benchmarks notebooks
 	$(VENV)/bin/mypy --strict micrograd
 
+$(VENV)/.docs: $(PY) pyproject.toml
+	$(PIP) install -e '.[docs]'
+	@touch $@
+
+# The site goes to site/; warnings are errors (strict: true in mkdocs.yml).
+docs: $(VENV)/.docs
+	$(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) .bench demo-output
+	rm -rf $(VENV) .bench demo-output site .cache
