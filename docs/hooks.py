@@ -70,6 +70,9 @@ def neuron() -> Value:
     """A tanh neuron of two inputs, written with micrograd.nn, and its squared error."""
     random.seed(3)
     unit = Neuron(2, activation="tanh")
+    for i, weight in enumerate(unit.w, start=1):
+        weight.label = f"w{i}"
+    unit.b.label = "b"
     out = labelled(unit([Value(2.0, label="x1"), Value(-1.0, label="x2")]), "out")
     return labelled((out - 0.5) ** 2, "loss")
 
@@ -92,11 +95,16 @@ def moons_replay() -> TrainingReplay:
     return replay
 
 
+def explorer(root: Value) -> str:
+    """The explorer page of ``root``, drawn top to bottom: narrow enough for a text column."""
+    return explore(root, rankdir="TB").html
+
+
 LIVE_PAGES: dict[str, Callable[[], str]] = {
-    "live/first-expression.html": lambda: explore(first_expression()).html,
-    "live/fork.html": lambda: explore(fork()).html,
-    "live/worked-example.html": lambda: explore(worked_example()).html,
-    "live/neuron.html": lambda: explore(neuron()).html,
+    "live/first-expression.html": lambda: explorer(first_expression()),
+    "live/fork.html": lambda: explorer(fork()),
+    "live/worked-example.html": lambda: explorer(worked_example()),
+    "live/neuron.html": lambda: explorer(neuron()),
     "live/training.html": lambda: moons_replay().html,
 }
 
