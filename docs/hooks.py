@@ -95,16 +95,11 @@ def moons_replay() -> TrainingReplay:
     return replay
 
 
-def explorer(root: Value) -> str:
-    """The explorer page of ``root``, drawn top to bottom: narrow enough for a text column."""
-    return explore(root, rankdir="TB").html
-
-
 LIVE_PAGES: dict[str, Callable[[], str]] = {
-    "live/first-expression.html": lambda: explorer(first_expression()),
-    "live/fork.html": lambda: explorer(fork()),
-    "live/worked-example.html": lambda: explorer(worked_example()),
-    "live/neuron.html": lambda: explorer(neuron()),
+    "live/first-expression.html": lambda: explore(first_expression()).html,
+    "live/fork.html": lambda: explore(fork()).html,
+    "live/worked-example.html": lambda: explore(worked_example()).html,
+    "live/neuron.html": lambda: explore(neuron()).html,
     "live/training.html": lambda: moons_replay().html,
 }
 
