@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import math
 import re
@@ -551,6 +552,59 @@ def test_values_made_from_data_during_the_trace_are_refused() -> None:
     bias = Value(1.0)
     step = micrograd.compile(lambda x: w * x * 2 + bias)
     assert step(1.0) == 5.0 and step(3.0) == 13.0
+
+
+def test_the_trace_does_not_scan_the_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trace learns which Values were made while it ran from the engine, not from a
+    scan of every object in memory: with that scan refused, a step still compiles and
+    gives backward's value and gradients."""
+
+    def refused() -> list[object]:
+        raise AssertionError("compile scanned the heap")
+
+    monkeypatch.setattr(gc, "get_objects", refused)
+    w, b = Value(0.5), Value(-0.25)
+    step = micrograd.compile(lambda x: (w * x + b).tanh() * x, check=True)
+    value = step(2.0)
+    w_eager, b_eager = Value(0.5), Value(-0.25)
+    eager = (w_eager * 2.0 + b_eager).tanh() * 2.0
+    eager.backward()
+    assert value == eager.data
+    assert (w.grad, b.grad) == (w_eager.grad, b_eager.grad)
+
+
+def test_a_leaf_made_inside_the_traced_function_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Value without parents made while traced (a new parameter, a detached or
+    copied Value) would keep its traced data: TypeError naming how many and the first.
+    One made there but not used by the result, and one made before, are fine."""
+    monkeypatch.setattr(gc, "get_objects", lambda: [])  # a heap scan would find nothing
+    w = Value(2.0)
+
+    def new_parameter(x: Value) -> Value:
+        return x * Value(0.5) + w
+
+    def detached(x: Value) -> Value:
+        return x * (w * x).detach() + w
+
+    def copied(x: Value) -> Value:
+        return x * copy.copy(w) + x * copy.copy(w)
+
+    for fn, count, first in [(new_parameter, 1, 0.5), (detached, 1, 6.0), (copied, 2, 2.0)]:
+        with pytest.raises(TypeError) as refused:
+            micrograd.compile(fn)(3.0)
+        assert str(refused.value).startswith(
+            f"compile: the function made {count} Value(s) without parents while traced "
+            f"(first: Value(data={first!r}, "
+        ), fn
+    assert w.grad == 0.0
+
+    def unused(x: Value) -> Value:
+        Value(1.0)
+        return w * x
+
+    assert micrograd.compile(unused)(3.0) == 6.0 and w.grad == 3.0
 
 
 def test_a_zero_gradient_through_an_infinite_derivative_passes_nothing() -> None:

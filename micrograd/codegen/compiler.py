@@ -1,9 +1,9 @@
 """`compile`: a training step traced once and run as generated code.
 
-`CompiledStep` traces ``fn`` on new leaf Values for each shape of arguments, refusing
-a leaf made from data during the trace; it has the code made
-(`micrograd.codegen.program`), checks it against the engine's walk if asked, and keeps
-the last programs by shape.
+`CompiledStep` traces ``fn`` on new leaf Values for each shape of arguments, watching
+the Values made meanwhile (`micrograd.engine.new_leaves`) so that a leaf made from
+data during the trace is refused; it has the code made (`micrograd.codegen.program`),
+checks it against the engine's walk if asked, and keeps the last programs by shape.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from micrograd.codegen.program import Program, make_program
-from micrograd.engine import Step, Value, backprop
+from micrograd.engine import Step, Value, backprop, new_leaves
 from micrograd.scalars import to_float
 
 __all__ = ["CompiledStep", "compile"]
@@ -70,19 +70,17 @@ class CompiledStep:
 
         traced = [_rebuild(a, leaf) for a in args]
         with _no_gc():  # a graph makes no cycles; collecting would only rescan it
-            # the Values that exist before the trace (held, so that no id is reused); the
-            # type test does not touch the objects (isinstance would wake lazy modules)
-            existing = [o for o in gc.get_objects() if issubclass(type(o), Value)]
-            out = self.fn(*traced)
+            with new_leaves() as made:
+                out = self.fn(*traced)
             if not isinstance(out, Value):
                 raise TypeError(
                     f"compile: the function must return a Value, got {type(out).__name__}: "
                     f"{out!r:.60}"
                 )
             program = make_program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
-            before = {*map(id, existing), *map(id, inputs)}
-            del existing
-            fresh = [p for p in program.params if id(p) not in before]
+            made_here = set(made)
+            fresh = [p for p in program.params if p in made_here]
+            del made, made_here  # Values of the graph, which goes below
             if self.check and not fresh:
                 self._check(args, out, program)
             # the graph goes now, freed by reference counting: alive when the collector
