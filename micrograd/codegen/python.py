@@ -82,7 +82,18 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     root_name = names[root] if root in names else literal(root.data)
     body.append(f"# backward pass: delta_u = d {root_name} / d u")
     has_delta: set[Value] = set()
-    body += _backward_pass(backward, root, names, lines, has_delta)
+    for step in backward_steps(backward, root, names, lines, has_delta):
+        body.append(f"# {step.line.forward[-1]}")
+        if step.head is not None:
+            body.append(step.head)
+        for edge in step.edges:
+            if edge.first:
+                body.append(f"{edge.target} = {edge.term}")
+            else:
+                body.append(
+                    f"{edge.target} += {edge.term}  # {names[edge.parent]} feeds several ops: "
+                    "add to its accumulator"
+                )
     grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
     header = _imports(found, frozenset(IDENTIFIER.findall("\n".join(body))))
     tuple_text = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
@@ -91,32 +102,6 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     source += [f"    {line}" for line in body]
     source.append(f"    return {root_name}, {tuple_text}")
     return "\n".join(source) + "\n"
-
-
-def _backward_pass(
-    backward: list[Value],
-    root: Value,
-    names: Mapping[Value, str],
-    lines: Mapping[Value, Line],
-    has_delta: set[Value],
-) -> list[str]:
-    """The backward pass's lines: each node's step under a comment with its forward
-    line; ``has_delta`` gets the nodes given an accumulator. A root that is a leaf or
-    a constant has no steps: each leaf's gradient is then 1.0."""
-    text: list[str] = []
-    for step in backward_steps(backward, root, names, lines, has_delta):
-        text.append(f"# {step.line.forward[-1]}")
-        if step.head is not None:
-            text.append(step.head)
-        for edge in step.edges:
-            if edge.first:
-                text.append(f"{edge.target} = {edge.term}")
-            else:
-                text.append(
-                    f"{edge.target} += {edge.term}  # {names[edge.parent]} feeds several ops: "
-                    "add to its accumulator"
-                )
-    return text
 
 
 def _reading_order(root: Value, leaves: list[Value]) -> list[Value]:
