@@ -21,8 +21,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from micrograd import ops
-from micrograd.engine import Value, backprop, constant, enable_grad, no_grad, to_value
+from micrograd.engine import Value, constant, enable_grad, no_grad, to_value
 from micrograd.forward import Dual
+from micrograd.gradients import backprop
 from micrograd.scalars import to_float, to_non_negative
 
 __all__ = ["GradcheckError", "grad", "gradcheck", "value_and_grad"]

@@ -16,6 +16,8 @@ Values, a dual number for dual numbers.
 from __future__ import annotations
 
 import ast
+import functools
+import operator
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -30,9 +32,16 @@ __all__ = [
     "apply",
     "declared_ops",
     "install_op",
+    "named_op",
     "register_number_type",
 ]
 
+_OPERATORS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+}
 Partials = Callable[..., tuple[Any, ...]]  # (out, *xs) -> (d out / d x_1, ..., d out / d x_n)
 
 
@@ -63,16 +72,30 @@ class Formula:
     outer: Formula | None = None
     bound: tuple[float, ...] = ()
 
-    def function(self, text: str, *leading: str) -> Callable[..., Any]:
-        """``lambda *leading, *inputs, *params: text``, evaluated in ``scope``; a call of a
-        function on exactly those arguments is that function itself (no extra call)."""
-        names = (*leading, *self.inputs, *self.params)
-        for name in names:
+    def function(
+        self, text: str, *leading: str, bound: tuple[float, ...] | None = None
+    ) -> Callable[..., Any]:
+        """``lambda *leading, *inputs, *params: text``, evaluated in ``scope``; with
+        ``bound``, ``lambda *leading, *inputs: text`` with the params fixed to those values.
+        A call of a function on exactly its arguments is that function itself, and
+        ``a + b`` on exactly its arguments is ``operator.add`` (no extra call)."""
+        names = (*leading, *self.inputs, *(self.params if bound is None else ()))
+        for name in (*names, *self.params):
             if not name.isidentifier():
                 raise ValueError(f"formula: {name!r} is not a Python identifier")
         # eval needs a dict for its globals: any other mapping is read as it is now
         scope = self.scope if isinstance(self.scope, dict) else dict(self.scope)
+        if bound is not None:  # the params are a closure's cells: as fast as locals
+            params = ", ".join(self.params)
+            make = eval(f"lambda {params}: lambda {', '.join(names)}: {text}", scope)
+            return make(*bound)  # type: ignore[no-any-return]
         tree = ast.parse(text, mode="eval").body
+        if (
+            isinstance(tree, ast.BinOp)
+            and type(tree.op) in _OPERATORS
+            and [getattr(side, "id", None) for side in (tree.left, tree.right)] == list(names)
+        ):
+            return _OPERATORS[type(tree.op)]
         if (
             isinstance(tree, ast.Call)
             and not tree.keywords
@@ -214,6 +237,13 @@ class Op:
 
     def bind(self, *values: Any) -> Op:
         """This op with its parameters fixed to ``values`` (cached), ready to apply."""
+        key = (*map(type, values), *values)  # 2 and 2.0 name different ops: "**2", "**2.0"
+        try:
+            bound = self._bound.get(key)
+        except TypeError:  # an unhashable value: refused below
+            bound = None
+        if bound is not None:
+            return bound
         if not self.params:
             if values:
                 raise TypeError(f"{self.name}: takes no parameters, got {values!r:.60}")
@@ -224,23 +254,21 @@ class Op:
                 f"({', '.join(n for n, _ in self.params)}), got {len(values)}"
             )
         values = values + tuple(d for _, d in self.params[len(values) :])
-        key = (*map(type, values), *values)
-        bound = self._bound.get(key)
-        if bound is None:
-            floats = tuple(
-                to_float(v, f"{self.name}: parameter {n!r}")
-                for (n, _), v in zip(self.params, values)
-            )
-            bound = Op(
-                self.label.format(*values),
-                _with_params(self.forward, floats),
-                _with_params(self.partials, floats),
-                self.arity,
-                formula=None if self.formula is None else replace(self.formula, bound=floats),
-            )
-            bound.binding = (self, values)
-            if len(self._bound) < 1024:
-                self._bound[key] = bound
+        floats = tuple(
+            to_float(v, f"{self.name}: parameter {n!r}") for (n, _), v in zip(self.params, values)
+        )
+        formula = self.formula
+        if formula is None:
+            forward, partials = (_with_params(f, floats) for f in (self.forward, self.partials))
+        else:
+            texts = f"({', '.join(formula.partials)},)"
+            forward = formula.function(formula.forward, bound=floats)
+            partials = formula.function(texts, "out", bound=floats)
+            formula = replace(formula, bound=floats)
+        bound = Op(self.label.format(*values), forward, partials, self.arity, formula=formula)
+        bound.binding = (self, values)
+        if len(self._bound) < 1024 and all(v == v for v in values):  # nan never matches
+            self._bound[key] = bound
         return bound
 
     def __call__(self, *args: Any, **params: Any) -> Any:
@@ -270,6 +298,21 @@ class Op:
 
     def __repr__(self) -> str:
         return f"Op({self.name!r})"
+
+
+def _no_forward(*xs: float) -> float:
+    raise NotImplementedError("an op made by Value(data, children, op) has no forward")
+
+
+def _passes_nothing(out: Any, *xs: Any) -> tuple[float, ...]:
+    return (0.0,) * len(xs)
+
+
+@functools.lru_cache(maxsize=256)
+def named_op(name: str) -> Op:
+    """The op of a node made as micrograd makes one, ``Value(data, children, name)``: a
+    name that passes no gradient back (until the node's ``_backward`` is set)."""
+    return Op(name, _no_forward, _passes_nothing, None)
 
 
 def _joined(each: tuple[Callable[..., Any], ...]) -> Partials:

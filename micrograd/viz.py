@@ -30,7 +30,8 @@ from typing import Any, cast
 import graphviz
 
 from micrograd import ops
-from micrograd.engine import Step, Value, backprop, local_derivatives, topological_order
+from micrograd.engine import Value, local_derivatives, topological_order
+from micrograd.gradients import Step, backprop
 from micrograd.scalars import real
 
 __all__ = [

@@ -21,7 +21,8 @@ import micrograd
 from micrograd import Value, losses, ops
 from micrograd.codegen import assembly
 from micrograd.datasets import make_moons
-from micrograd.engine import backprop, op_of
+from micrograd.engine import op_of
+from micrograd.gradients import backprop
 from micrograd.nn import MLP
 from micrograd.op import Formula, Op, declared_ops
 from micrograd.optim import SGD

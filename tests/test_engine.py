@@ -723,7 +723,7 @@ def test_create_graph_errors_name_the_op():
 
 
 def test_backprop_returns_gradients_and_changes_no_node():
-    from micrograd.engine import backprop
+    from micrograd.gradients import backprop
 
     x, y = Value(3.0), Value(-4.0)
     x.grad = 7.0

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from micrograd import Value, enable_grad, is_grad_enabled, no_grad, ops, primitive
-from micrograd.engine import backprop
 from micrograd.forward import derivative
 from micrograd.functional import grad, gradcheck
+from micrograd.gradients import backprop
 from micrograd.nn import MLP
 from micrograd.ops import linear
 from micrograd.optim import SGD

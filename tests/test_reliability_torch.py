@@ -18,7 +18,7 @@ import math
 import pytest
 
 from micrograd import Value
-from micrograd.engine import backprop
+from micrograd.gradients import backprop
 
 from helpers import needs_torch, torch
 

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from micrograd.codegen.program import Program, make_program
-from micrograd.engine import Step, Value, backprop, new_leaves
+from micrograd.engine import Value, new_leaves
+from micrograd.gradients import Step, backprop
 from micrograd.scalars import to_float
 
 __all__ = ["CompiledStep", "compile"]
