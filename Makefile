@@ -34,6 +34,7 @@ bench: $(VENV)/.test .bench/micrograd-0.1.0
 	$(PY) benchmarks/microgpt_step.py
 	$(PY) benchmarks/digits_epoch.py
 	$(PY) benchmarks/digits_epoch.py --micrograd .bench/micrograd-0.1.0
+	$(PY) benchmarks/replay_cost.py
 
 $(VENV)/.lint: $(PY) pyproject.toml
 	$(PIP) install -e '.[lint]'

@@ -8,8 +8,6 @@
 4335.0
 """
 
-from typing import TYPE_CHECKING, Any
-
 from micrograd import lecture, ops, pickling  # noqa: F401 (they install Value's methods)
 from micrograd.codegen import compile, to_python
 from micrograd.engine import Value, enable_grad, is_grad_enabled, no_grad, primitive
@@ -17,9 +15,6 @@ from micrograd.forward import Dual, derivative
 from micrograd.functional import GradcheckError, grad, gradcheck, value_and_grad
 from micrograd.op import Op, apply
 from micrograd.ops import linear
-
-if TYPE_CHECKING:
-    from micrograd.viz import draw_dot, trace_backward
 
 __all__ = [
     "Dual",
@@ -29,7 +24,6 @@ __all__ = [
     "apply",
     "compile",
     "derivative",
-    "draw_dot",
     "enable_grad",
     "grad",
     "gradcheck",
@@ -39,22 +33,6 @@ __all__ = [
     "ops",
     "primitive",
     "to_python",
-    "trace_backward",
     "value_and_grad",
 ]
 __version__ = "0.2.0"
-
-_VIZ = ("draw_dot", "trace_backward")
-
-
-def __getattr__(name: str) -> Any:
-    """Import `micrograd.viz` (and graphviz) only when a drawing function is asked for."""
-    if name in _VIZ:
-        from micrograd import viz
-
-        return getattr(viz, name)
-    raise AttributeError(f"module 'micrograd' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_VIZ})

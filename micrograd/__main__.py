@@ -18,7 +18,9 @@ to 0.1. Writes to the output folder:
   loss.png               loss and training accuracy per step
   model.json             the trained weights (MLP.load reads them)
   neuron.svg             one neuron's graph with local derivatives
-                         (neuron.gv, its DOT source, without Graphviz's dot)"""
+                         (neuron.gv, its DOT source, without Graphviz's dot)
+  training.html          a replay of the training: every step's boundary, neurons,
+                         weights and curves (one offline page)"""
 
 DIGITS = """\
 Train an MLP(64, [32, 10]) with tanh, softmax cross-entropy and Adam in mini-batches
@@ -26,7 +28,9 @@ on scikit-learn's bundled 8x8 handwritten digits (1,797 images, no download), ho
 out a test split. Needs: pip install 'micrograd-lab[digits]'. Writes to the output folder:
   curves.png         training loss and train/test accuracy per epoch
   mistakes.png       the test digits the model gets wrong, with true and predicted labels
-  model.json         the trained weights (MLP.load reads them)"""
+  model.json         the trained weights (MLP.load reads them)
+  training.html      a replay of the training: curves, confusion matrix, first-layer
+                     weights and misclassified test digits at each step (offline page)"""
 
 DOCTOR = """\
 Check that the micrograd package is this project's and not mixed with micrograd 0.1.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,46 +19,78 @@ from micrograd.engine import Value, no_grad
 from micrograd.losses import hinge, l2
 from micrograd.nn import MLP, Neuron
 from micrograd.optim import SGD
+from micrograd.replay import TrainingReplay
 
 ALPHA = 1e-4  # weight of the L2 penalty
 GRID = 80  # points per side of the decision-boundary grid
 
 
-def run_demo(steps: int, seed: int, out: Path) -> int:
-    """Train, then write decision_boundary.png, loss.png, model.json and neuron.svg to out."""
-    if missing("demo", ["matplotlib"], "demo"):
-        return 1
-    from matplotlib.figure import Figure
+@dataclass
+class Run:
+    """A finished demo training: the model, its data, the curves per step, the loss and
+    accuracy after the last step, and the replay."""
 
+    model: MLP
+    X: list[list[float]]
+    y: list[int]
+    loss: float = 0.0
+    accuracy: float = 0.0
+    losses: list[float] = field(default_factory=list)
+    accuracies: list[float] = field(default_factory=list)
+    replay: TrainingReplay | None = None
+
+
+def train(steps: int, seed: int, replay: bool = True, progress: Progress | None = None) -> Run:
+    """Train the demo's MLP(2, [16, 16, 1]) for ``steps`` steps; with ``replay``, record
+    every step in ``run.replay``."""
     X, y = make_moons(100, noise=0.1, seed=seed)
     random.seed(seed)
     model = MLP(2, [16, 16, 1])
     inputs = [[Value(x1), Value(x2)] for x1, x2 in X]
     labels = [2 * label - 1 for label in y]
     optimizer = SGD(model.parameters(), lr=1.0)
-    losses, accuracies = [], []
-    progress = Progress(steps, unit="step")
+    run = Run(model, X, y, replay=TrainingReplay(model, X, y) if replay else None)
     for k in range(steps):
         loss, accuracy = _evaluate(model, inputs, labels)
+        if run.replay is not None:
+            run.replay.record(k, loss)
         optimizer.zero_grad()
         loss.backward()
         optimizer.lr = 1.0 - 0.9 * k / steps
         optimizer.step()
-        losses.append(loss.data)
-        accuracies.append(accuracy)
-        progress.update(f"loss {loss.data:.4f}, accuracy {accuracy:.0%}")
-    progress.close()
+        run.losses.append(loss.data)
+        run.accuracies.append(accuracy)
+        if progress is not None:
+            progress.update(f"loss {loss.data:.4f}, accuracy {accuracy:.0%}")
     with no_grad():
-        loss, accuracy = _evaluate(model, inputs, labels)
+        final, run.accuracy = _evaluate(model, inputs, labels)
+    run.loss = final.data
+    return run
+
+
+def run_demo(steps: int, seed: int, out: Path) -> int:
+    """Train, then write decision_boundary.png, loss.png, model.json, neuron.svg and
+    training.html (the replay of every step) to out."""
+    if missing("demo", ["matplotlib"], "demo"):
+        return 1
+    from matplotlib.figure import Figure
+
+    progress = Progress(steps, unit="step")
+    run = train(steps, seed, progress=progress)
+    progress.close()
+    model, X, y = run.model, run.X, run.y
 
     out.mkdir(parents=True, exist_ok=True)
     _plot_boundary(Figure(figsize=(6, 5)), model, X, y, out / "decision_boundary.png")
-    _plot_loss(Figure(figsize=(6, 4)), losses, accuracies, out / "loss.png")
+    _plot_loss(Figure(figsize=(6, 4)), run.losses, run.accuracies, out / "loss.png")
     model.save(out / "model.json")
+    assert run.replay is not None
+    run.replay.save(out / "training.html")
     written = ["decision_boundary.png", "loss.png", "model.json", _draw_neuron(model, X[0], out)]
+    written.append("training.html")
     print(
-        f"MLP(2, [16, 16, 1]) after {steps} steps: loss {loss.data:.4f}, "
-        f"accuracy {accuracy:.0%}; wrote {', '.join(written)} to {out}"
+        f"MLP(2, [16, 16, 1]) after {steps} steps: loss {run.loss:.4f}, "
+        f"accuracy {run.accuracy:.0%}; wrote {', '.join(written)} to {out}"
     )
     return 0
 

@@ -19,21 +19,24 @@ from micrograd.engine import Value, no_grad
 from micrograd.losses import cross_entropy
 from micrograd.nn import MLP
 from micrograd.optim import Adam
+from micrograd.replay import TrainingReplay
 
 HIDDEN = 32
 CLASSES = 10
 FINAL_LR = 0.1  # the learning rate falls linearly to this fraction of its start
+SNAPSHOTS = 60  # at most how many steps the replay of the digits command keeps
 
 
 @dataclass
 class History:
     """Per epoch: mean training loss, training accuracy (on the batches as trained), test
-    accuracy; and the seconds the whole training took."""
+    accuracy; the seconds the whole training took; and the replay, if one was asked for."""
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    replay: TrainingReplay | None = None
 
 
 def logits(model: MLP, x: list[float]) -> list[Value]:
@@ -53,22 +56,37 @@ def accuracy(model: MLP, xs: list[list[float]], ys: list[int]) -> float:
     return sum(predict(model, x) == y for x, y in zip(xs, ys)) / len(ys)
 
 
+def step_count(images: int, epochs: int, batch: int) -> int:
+    """How many optimizer steps ``epochs`` passes over ``images`` in batches of ``batch`` take."""
+    return epochs * -(-images // batch)
+
+
 def train(
-    split: Split, epochs: int, batch: int, lr: float, seed: int, progress: Progress | None = None
+    split: Split,
+    epochs: int,
+    batch: int,
+    lr: float,
+    seed: int,
+    progress: Progress | None = None,
+    every: int | None = None,
 ) -> tuple[MLP, History]:
     """Train a fresh MLP(64, [32, 10]) and record its curves.
 
     Each epoch visits the training images once in a new random order, in mini-batches
     of ``batch``; Adam's learning rate falls linearly from ``lr`` to FINAL_LR * lr.
+    With ``every``, ``history.replay`` is a `TrainingReplay` on the test images that
+    recorded every ``every``-th step with its batch loss.
     """
     rng = random.Random(seed)
     random.seed(seed)  # the initial weights
     model = MLP(64, [HIDDEN, CLASSES], activation="tanh")
+    history = History()
+    if every is not None:
+        history.replay = TrainingReplay(model, split.test_x, split.test_y, every)
     optimizer = Adam(model.parameters(), lr=lr)
     order = list(range(len(split.train_y)))
-    steps = epochs * -(-len(order) // batch)
+    steps = step_count(len(order), epochs, batch)
     step = 0
-    history = History()
     start = time.perf_counter()
     for epoch in range(epochs):
         rng.shuffle(order)
@@ -78,6 +96,8 @@ def train(
             scores = [logits(model, split.train_x[i]) for i in chunk]
             targets = [split.train_y[i] for i in chunk]
             loss = cross_entropy(scores, targets)
+            if history.replay is not None:
+                history.replay.record(step, loss)
             optimizer.zero_grad()
             loss.backward()
             optimizer.lr = lr * (1.0 - (1.0 - FINAL_LR) * step / steps)
@@ -99,7 +119,8 @@ def _argmax(scores: list[Value]) -> int:
 
 
 def run_digits(epochs: int, batch: int, lr: float, seed: int, limit: int | None, out: Path) -> int:
-    """Train, then write curves.png, mistakes.png and model.json to ``out``."""
+    """Train, then write curves.png, mistakes.png, model.json and training.html (the
+    replay of at most SNAPSHOTS steps) to ``out``."""
     if missing("digits", ["sklearn", "matplotlib"], "digits"):
         return 1
     from matplotlib.figure import Figure
@@ -110,7 +131,8 @@ def run_digits(epochs: int, batch: int, lr: float, seed: int, limit: int | None,
         f"MLP(64, [{HIDDEN}, {CLASSES}]) with tanh, Adam, batches of {batch}"
     )
     progress = Progress(epochs * len(split.train_y), unit="image")
-    model, history = train(split, epochs, batch, lr, seed, progress)
+    steps = step_count(len(split.train_y), epochs, batch)
+    model, history = train(split, epochs, batch, lr, seed, progress, every=-(-steps // SNAPSHOTS))
     progress.close()
 
     out.mkdir(parents=True, exist_ok=True)
@@ -118,11 +140,13 @@ def run_digits(epochs: int, batch: int, lr: float, seed: int, limit: int | None,
     wrong = [(x, y, p) for x, y in zip(split.test_x, split.test_y) if (p := predict(model, x)) != y]
     _plot_mistakes(Figure, wrong, len(split.test_y), out / "mistakes.png")
     model.save(out / "model.json")
+    if history.replay is not None:
+        history.replay.save(out / "training.html")
     print(
         f"after {epochs} epochs in {history.seconds:.1f} s: "
         f"test accuracy {history.test_accuracy[-1]:.1%} ({len(wrong)} of {len(split.test_y)} "
         f"wrong), training accuracy {history.train_accuracy[-1]:.1%}; "
-        f"wrote curves.png, mistakes.png, model.json to {out}"
+        f"wrote curves.png, mistakes.png, model.json, training.html to {out}"
     )
     return 0
 

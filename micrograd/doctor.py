@@ -57,7 +57,7 @@ def engine_problem() -> str | None:
         engine = importlib.import_module("micrograd.engine")
     except Exception as error:  # any failure to import is the finding
         return f"import micrograd.engine fails: {type(error).__name__}: {error}"
-    missing = [name for name in ("Value", "Op", "backprop", "no_grad") if not hasattr(engine, name)]
+    missing = [name for name in ("Value", "walk", "graph", "no_grad") if not hasattr(engine, name)]
     if missing:
         return (
             f"{engine.__file__} is not micrograd-lab's engine "

@@ -5,18 +5,20 @@ op that made it (``_rule``). ``x + y`` is declared once, in the op table `microg
 
     add = Op.declare("+", "a + b", ("1.0", "1.0"), 2, method="__add__", ...)
 
-that is, the forward value a + b and the local derivatives d out/d a = 1, d out/d b = 1.
-`micrograd.op` installs that declaration as ``Value.__add__``, which calls
-`Value._apply_op`: the op's forward gives the data, and `record` makes the node.
+that is, 2 inputs, the forward value a + b and the local derivatives d out/d a = 1 and
+d out/d b = 1, as text compiled once into functions (`micrograd.op`). The last line of
+this file gives Value every declared op as a method: ``Value.__add__`` calls
+`Value._apply_op`, where the op's forward gives the data and `record` makes the node.
 
-``loss.backward()`` is the chain rule in two steps, both below: `topological_order`
-lists the nodes so that each comes after every node that reads it, and `_walk` goes
-down that list adding ``node.grad * d node / d parent`` (the op's ``partials``) to each
-parent's grad, so that a node feeding several ops sums what they send back (the fork
-rule). An error leaves every ``.grad`` as it was.
+``loss.backward()`` is the chain rule in two steps, both below: `graph` lists the nodes
+so that each comes after every node that reads it (`topological_order`), and `walk`
+goes down that list adding ``node.grad * d node / d parent`` (the op's ``partials``) to
+each parent's grad, so that a node feeding several ops sums what they send back (the
+fork rule). An error leaves every ``.grad`` as it was.
 
-A node holds its data, gradient, label, parents and op, and nothing that leads back to
-itself, so a graph that is no longer used is freed at once.
+A node holds its data, gradient, label, parents and op; unlike micrograd's
+``_backward`` closures, nothing in it leads back to itself, so a graph that is no longer
+used is freed at once.
 """
 
 from __future__ import annotations
@@ -33,13 +35,13 @@ from micrograd.conventions import FloatConventions, float_refused
 from micrograd.op import Op, named_op, register_number_type
 from micrograd.scalars import to_float
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for type checkers only: at run time the last line installs them
     from micrograd.stubs import OpMethods  # the methods micrograd.ops installs
 else:
     OpMethods = object
 
 _data_of = attrgetter("data")
-_new_value = object.__new__
+_new_value = object.__new__  # a Value without running __init__: `record` fills every slot
 
 
 class Value(FloatConventions, OpMethods):
@@ -51,8 +53,10 @@ class Value(FloatConventions, OpMethods):
     >>> a.grad, b.grad   # dc/da = b + 1, dc/db = a
     (-2.0, 2.0)
 
-    Where Python expects a number, it is its data (`micrograd.conventions`); ``==`` is
-    identity, as in micrograd, whose ``Value(data, (a, b), 'op')`` also works.
+    Where Python expects a number, it is its data (`micrograd.conventions`), but a
+    Value is always true and ``==`` is identity, as in micrograd. micrograd's
+    ``Value(data, (a, b), 'op')`` makes a node that passes no gradient back until its
+    ``_backward`` is set, as in the lecture (`micrograd.lecture`).
     """
 
     __slots__ = ("__weakref__", "_prev", "_rule", "data", "grad", "label")
@@ -60,8 +64,8 @@ class Value(FloatConventions, OpMethods):
     data: float
     grad: Any  # float, or a Value after backward(create_graph=True)
     label: str
-    _prev: tuple[Value, ...]
-    _rule: Op | None
+    _prev: tuple[Value, ...]  # the inputs in order, repeats kept (micrograd keeps a set)
+    _rule: Op | None  # the op (forward and partials) whenever _prev is set; `_op` names it
 
     def __init__(
         self,
@@ -102,7 +106,7 @@ class Value(FloatConventions, OpMethods):
     @staticmethod
     def _apply_op(op: Op, *parents: Value) -> Value:
         """The node ``op(*parents)``: its data from the op's forward, its parents recorded."""
-        if len(parents) == 2:
+        if len(parents) == 2:  # the usual cases first, without a map
             return record(op, op.forward(parents[0].data, parents[1].data), parents)
         if len(parents) == 1:
             return record(op, op.forward(parents[0].data), parents)
@@ -120,7 +124,7 @@ class Value(FloatConventions, OpMethods):
 
     def detach(self) -> Value:
         """A new leaf with the same data, cut off from this graph."""
-        return Value(self.data, self.label)
+        return Value(self.data, label=self.label)
 
     def backward(self, gradient: SupportsFloat = 1.0, *, create_graph: bool = False) -> None:
         """Backpropagate d self / d node into ``node.grad`` for every node behind ``self``.
@@ -173,6 +177,7 @@ def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     return out
 
 
+# the rule of a constant: no inputs, so no partials; named "" so that `_op` is "" as for a leaf
 CONSTANT = Op("", float, lambda out: (), 0, doc="a number lifted into the graph")
 
 
@@ -212,8 +217,9 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def new_leaves() -> Iterator[list[Value]]:
-    """A list of every Value without parents made in the ``with`` block (``Value(x)``,
-    constants, results under `no_grad`), in this thread or task."""
+    """A list of the Values without parents, other than constants, made in the ``with``
+    block (``Value(x)``, results under `no_grad`), in this thread or task: what
+    `micrograd.compile` must not freeze while it traces."""
     leaves: list[Value] = []
     token = _new_leaves.set(leaves)
     try:
@@ -227,14 +233,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _GradMode:
     """Sets gradient mode to ``enabled`` in a ``with`` block or a decorated function
-    (``@no_grad`` or ``@no_grad()``); one instance can be entered again, also by several
-    threads or asyncio tasks at once (the mode is a context variable)."""
+    (``@no_grad`` or ``@no_grad()``). One instance can be entered again, also by several
+    threads or asyncio tasks at once: the modes it replaced are a stack per context."""
 
     enabled: bool
 
     def __new__(cls, function: Callable[..., Any] | None = None) -> Any:
         mode = super().__new__(cls)
-        return mode if function is None else mode(function)  # bare decorator: @no_grad
+        return mode if function is None else mode(function)  # no_grad(f): f wrapped
 
     def __enter__(self) -> None:
         _grad_saved.set((*_grad_saved.get(), _grad_enabled.get()))
@@ -275,15 +281,6 @@ class enable_grad(_GradMode):
 # -- The backward walk ---------------------------------------------------------
 
 
-def local_derivatives(node: Value) -> tuple[Any, ...]:
-    """d node / d parent for each of ``node._prev``, at the current data (floats); the
-    op's error (ValueError, ArithmeticError) where a derivative is undefined."""
-    rule, parents = node._rule, node._prev
-    if not parents or rule is None:
-        return ()
-    return rule.partials(node.data, *map(_data_of, parents))
-
-
 def topological_order(root: Value) -> list[Value]:
     """The interior nodes behind ``root`` (``root`` first), each after every node that
     reads it. Read backwards, it is the order in which the expression computes its
@@ -292,16 +289,18 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list[Value]]:
-    """`topological_order` of ``root``, and its ends: the leaves it reaches and the nodes
-    of ``until`` (not gone behind), each once. A depth-first search on a stack (any depth):
-    a node is emitted when the ``None`` pushed above it comes off, after all its parents."""
+    """(`topological_order` of ``root``, its ends): the ends are the leaves it reaches and
+    the nodes of ``until``, whose parents it leaves out (`micrograd.functional.grad`
+    stops at its inputs), once per edge. micrograd's recursive ``build_topo`` as a loop, so
+    depth is unlimited: a node is emitted when the ``None`` pushed above it comes off,
+    which is after all its parents."""
     order: list[Value] = []
     ends: list[Value] = []
     if not root._prev:
         return order, ends
     done: set[Value] = set()
     stack: list[Value | None] = [root]
-    pop, push = stack.pop, stack.append
+    pop, push, end = stack.pop, stack.append, ends.append
     while stack:
         node = pop()
         if node is None:
@@ -311,13 +310,10 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
             push(node)
             push(None)
             for parent in reversed(node._prev):  # the last pushed first: first input first
-                if parent in done:
-                    continue
-                if parent._prev and parent not in until:
+                if not parent._prev or parent in until:
+                    end(parent)
+                elif parent not in done:
                     push(parent)
-                else:
-                    done.add(parent)
-                    ends.append(parent)
     order.reverse()
     return order, ends
 
@@ -339,8 +335,8 @@ def walk(
     order[0].grad = seed
     for node in order:
         g = node.grad
-        if not g:
-            continue  # a float 0: every contribution would be 0 (a Value is never false)
+        if not g:  # a float 0 passes nothing, not even 0 * an undefined or infinite partial
+            continue  # (a Value is always true: create_graph decides below)
         rule, parents = node._rule, node._prev
         try:
             if create_graph:
@@ -384,7 +380,8 @@ def _finite(d: Any) -> bool:
 def _at(error: BaseException, node: Value) -> BaseException:
     """``error`` raised by a local derivative, retold with the op and the node."""
     try:
-        return type(error)(f"backward through {node._op!r} at {node!r}: {error}")
+        text = f"Value(data={node.data!r}{f', label={node.label!r}' if node.label else ''})"
+        return type(error)(f"backward through {node._op!r} at {text}: {error}")
     except TypeError:  # an exception type with a different constructor
         return error
 
@@ -396,12 +393,13 @@ def primitive(
     forward: Callable[..., float], *partials: Callable[..., Any], name: str | None = None
 ) -> Op:
     """A differentiable op from ``forward(x_1, ..., x_n)`` and one partial derivative
-    d out / d x_i per input, ``partials[i](x_1, ..., x_n)``; it takes floats, Values, Duals.
+    d out / d x_i per input, ``partials[i](x_1, ..., x_n)``; the op takes floats, Values
+    and Duals.
 
     >>> from micrograd import ops
     >>> softplus = primitive(lambda x: math.log1p(math.exp(x)),
     ...                      lambda x: ops.sigmoid(x), name='softplus')
-    >>> y = softplus(Value(0.0)); y.backward(); y.data, y._prev[0].grad
+    >>> x = Value(0.0); y = softplus(x); y.backward(); y.data, x.grad
     (0.6931471805599453, 0.5)
 
     Partials written with `micrograd.ops` also take Values, so the op can be
@@ -421,7 +419,8 @@ def primitive(
         def derivative(out: Any, *xs: Any) -> Any:
             if all(x.__class__ is float for x in xs):
                 return to_float(partial(*xs), f"primitive {op_name!r}: partial {i}")
-            token = float_refused.set(True)  # on Values, math.exp(x) must fail, not lose x
+            # float(Value) is its data, so math.exp(x) would drop the graph: make it raise
+            token = float_refused.set(True)
             try:
                 return partial(*xs)
             except TypeError as error:
@@ -441,4 +440,6 @@ def primitive(
     return Op(op_name, checked_forward, each, len(partials), doc=doc)
 
 
+# Value gets every op declared in micrograd.ops as a method, now and when declared later:
+# this is where Value.__add__ comes from.
 register_number_type(Value)

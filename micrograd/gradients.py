@@ -1,5 +1,5 @@
 """Gradients without touching ``.grad``: `backprop` returns them as a dict, and calls
-``on_step`` with a `Step` for every edge of the walk.
+``on_step`` with a `Step` for every edge of the walk; `local_derivatives` of one node.
 
 It runs the engine's one walk (`micrograd.engine.walk`), the one `Value.backward`
 runs, so its numbers are ``backward``'s to the bit; `micrograd.functional.grad`,
@@ -14,7 +14,7 @@ from typing import Any
 
 from micrograd.engine import Value, graph, walk
 
-__all__ = ["Step", "backprop"]
+__all__ = ["Step", "backprop", "local_derivatives"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,16 @@ class Step:
 def _describe(v: Value) -> str:
     text = repr(v.label) if v.label else f"Value(data={v.data!r})"
     return f"{text} ({v._op})" if v._prev else text
+
+
+def local_derivatives(node: Value) -> tuple[Any, ...]:
+    """d node / d parent for each of ``node._prev``, at the current data (floats), as the
+    walk evaluates them; the op's error (ValueError, ArithmeticError) where one is
+    undefined."""
+    rule, parents = node._rule, node._prev
+    if not parents or rule is None:
+        return ()
+    return rule.partials(node.data, *(p.data for p in parents))
 
 
 def backprop(

@@ -19,7 +19,8 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-from micrograd.engine import Value, local_derivatives
+from micrograd.engine import Value
+from micrograd.gradients import local_derivatives
 from micrograd.op import Op
 from micrograd.scalars import real
 

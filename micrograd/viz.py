@@ -30,14 +30,16 @@ from typing import Any, cast
 import graphviz
 
 from micrograd import ops
-from micrograd.engine import Value, local_derivatives, topological_order
-from micrograd.gradients import Step, backprop
+from micrograd.engine import Value, topological_order
+from micrograd.gradients import Step, backprop, local_derivatives
+from micrograd.replay import TrainingReplay
 from micrograd.scalars import real
 
 __all__ = [
     "Explorer",
     "GraphvizNotFoundError",
     "Step",
+    "TrainingReplay",
     "draw_dot",
     "explore",
     "step_through",

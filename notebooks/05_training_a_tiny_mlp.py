@@ -36,6 +36,7 @@ from micrograd.datasets import make_moons
 from micrograd.losses import cross_entropy, hinge, l2
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
+from micrograd.viz import TrainingReplay
 
 # %% [markdown]
 # ## The data: two interleaving half moons
@@ -98,13 +99,16 @@ def loss_and_accuracy(model):
 # %% [markdown]
 # Each step: forward pass on all 100 points, `zero_grad()` (gradients of parameters
 # accumulate otherwise), `backward()`, then the update $p \leftarrow p - \text{lr}\cdot
-# \partial L/\partial p$.
+# \partial L/\partial p$. A `TrainingReplay` records the weights and the loss at every
+# step, before the update, so that each snapshot's weights are the ones that gave its loss.
 
 # %%
 steps = 100
+replay = TrainingReplay(model, X, y)
 losses, accuracies = [], []
 for k in tqdm(range(steps), desc="training"):
     loss, accuracy = loss_and_accuracy(model)
+    replay.record(k, loss)
     optimizer.zero_grad()
     loss.backward()
     optimizer.lr = 1.0 - 0.9 * k / steps
@@ -127,6 +131,21 @@ plt.show()
 # %%
 assert final_accuracy == 1.0, "the classifier should separate the moons"
 assert final_loss.data < 0.05 * losses[0]
+assert replay.losses == losses
+
+# %% [markdown]
+# ## Watching the training
+#
+# The replay shows those 100 steps in one page: drag the slider (or click it and use the
+# arrow keys, or press play) to watch the decision boundary form, each neuron's output
+# over the plane (the small maps) and the weights (lines: blue positive, red negative,
+# thicker for larger) change together, with the loss and accuracy curves. Click a point
+# to see its backward pass at that step: every neuron's output and the gradient of the
+# score with respect to it, every weight's gradient, and one neuron's chain rule.
+# `replay.save("training.html")` writes the same page as a file that opens offline.
+
+# %%
+replay
 
 
 # %% [markdown]

@@ -45,9 +45,11 @@ plt.show()
 # and runs Adam over mini-batches of 32 images: for each batch, the ten scores of every
 # image, `cross_entropy` of the batch, one `backward()`, one `step()`. Each neuron's
 # $w \cdot x + b$ is a single node of the graph, which keeps 64-input neurons fast.
+# With `every=20`, `history.replay` (a `TrainingReplay` on the test images) keeps the
+# weights and the batch loss of every 20th step.
 
 # %%
-model, history = train(split, epochs=8, batch=32, lr=0.02, seed=0)
+model, history = train(split, epochs=8, batch=32, lr=0.02, seed=0, every=20)
 print(
     f"8 epochs in {history.seconds:.0f} s: test accuracy {history.test_accuracy[-1]:.1%}, "
     f"training accuracy {history.train_accuracy[-1]:.1%}"
@@ -82,3 +84,15 @@ plt.show()
 # %%
 assert history.test_accuracy[-1] >= 0.95
 assert len(wrong) == round((1 - history.test_accuracy[-1]) * len(split.test_y))
+
+# %% [markdown]
+# ## Watching the training
+#
+# The replay of those steps: move the slider to see, at each recorded step, the loss and
+# the test accuracy, the confusion matrix on the test images (rows: the true digit,
+# columns: what the model says), the 32 first-layer neurons' weights drawn as 8x8 images
+# (blue positive, red negative: the strokes each neuron looks for), and the test digits
+# the model gets wrong at that step.
+
+# %%
+history.replay

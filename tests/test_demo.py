@@ -182,4 +182,5 @@ def test_progress_falls_back_to_plain_lines_without_tqdm(tmp_path, monkeypatch, 
         "loss.png",
         "model.json",
         NEURON_FILE,
+        "training.html",
     }

@@ -46,7 +46,12 @@ def test_digits_command_trains_on_a_subset_and_writes_its_files(tmp_path, capsys
     summary = capsys.readouterr().out.strip().splitlines()[-1]
     match = re.search(r"test accuracy ([\d.]+)% \((\d+) of 60 wrong\)", summary)
     assert match, summary
-    assert {p.name for p in out.iterdir()} == {"curves.png", "mistakes.png", "model.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "curves.png",
+        "mistakes.png",
+        "model.json",
+        "training.html",
+    }
     for name in ("curves.png", "mistakes.png"):
         assert imread(out / name).std() > 0.05  # something is drawn
 

@@ -60,7 +60,7 @@ def test_doctor_reports_micrograd_010_installed_over_this_package(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "micrograd 0.1.0: __init__.py, engine.py, nn.py" in result.stderr
     assert "micrograd-lab 0.2.0: " in result.stderr
-    assert "is not micrograd-lab's engine (it has no Op, backprop, no_grad)" in result.stderr
+    assert "is not micrograd-lab's engine (it has no walk, graph, no_grad)" in result.stderr
     assert "pip uninstall -y micrograd micrograd-lab\n    pip install micrograd-lab" in (
         result.stderr
     )

@@ -13,9 +13,12 @@ from micrograd.op import declared_ops
 from micrograd.stubs import OpMethods
 
 
-def test_every_declared_op_has_its_type_stub_on_value_and_dual():
+def test_every_op_of_the_table_has_its_type_stub_on_value_and_dual():
     stubbed = set(vars(OpMethods))
-    for method, op in declared_ops().items():
+    table = [op for op in declared_ops().values() if op in vars(ops).values()]
+    assert len(table) >= 14
+    for op in table:
+        method = op.method
         for spelling in (method, op.reflected):
             if spelling is not None:
                 assert spelling in stubbed, f"{op.name!r}: no stub for {spelling} in OpMethods"
