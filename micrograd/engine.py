@@ -113,13 +113,11 @@ class Value(FloatConventions, OpMethods):
         return record(op, op.forward(*map(_data_of, parents)), parents)
 
     @staticmethod
-    def _lift(x: Any) -> Value:
-        """A plain number as a constant (TypeError for anything else)."""
+    def _lift(x: Any) -> Value:  # a number as a constant (the protocol of micrograd.op)
         return constant(x)
 
     @staticmethod
-    def _number_of(x: Value) -> float | None:
-        """The number a constant stands for; None for a Value that can get gradient."""
+    def _number_of(x: Value) -> float | None:  # what a constant stands for, else None
         return x.data if x._rule is CONSTANT else None
 
     def detach(self) -> Value:
@@ -132,13 +130,11 @@ class Value(FloatConventions, OpMethods):
         Leaves accumulate over calls, as in PyTorch; every other node is reset and holds
         this call's gradient. A node whose gradient is exactly 0 passes nothing on. If a
         local derivative cannot be evaluated (``sqrt`` at 0), the error names the op and
-        no ``.grad`` changes.
-
-        With ``create_graph=True`` the gradients are Values with graphs of their own, to
-        differentiate again. Their values are those of the float pass, except that a
-        gradient of value 0 is still passed on through finite local derivatives, so that
-        a second derivative keeps its dependence on the inputs. As in PyTorch a leaf's
-        ``.grad`` graph then leads back to the leaf: reset ``.grad`` when done.
+        no ``.grad`` changes. With ``create_graph=True`` the gradients are Values with
+        graphs of their own, to differentiate again; a gradient of value 0 then still
+        passes through finite derivatives, so that a second derivative keeps its
+        dependence on the inputs. Reset ``.grad`` when done: a leaf's ``.grad`` graph
+        leads back to the leaf, as in PyTorch.
         """
         seed = to_float(gradient, "gradient")
         start: Any = Value(seed) if create_graph else seed
@@ -217,9 +213,8 @@ def is_grad_enabled() -> bool:
 
 @contextmanager
 def new_leaves() -> Iterator[list[Value]]:
-    """A list of the Values without parents, other than constants, made in the ``with``
-    block (``Value(x)``, results under `no_grad`), in this thread or task: what
-    `micrograd.compile` must not freeze while it traces."""
+    """The Values without parents but constants made in the ``with`` block (``Value(x)``,
+    results under `no_grad`), in this thread or task: what a compile trace must not freeze."""
     leaves: list[Value] = []
     token = _new_leaves.set(leaves)
     try:
@@ -309,7 +304,20 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
             done.add(node)
             push(node)
             push(None)
-            for parent in reversed(node._prev):  # the last pushed first: first input first
+            # parents go on in reverse, so that the first input is searched first
+            parents = node._prev
+            if len(parents) == 2:  # most nodes: the loop below, written out
+                a, b = parents
+                if not b._prev or b in until:
+                    end(b)
+                elif b not in done:
+                    push(b)
+                if not a._prev or a in until:
+                    end(a)
+                elif a not in done:
+                    push(a)
+                continue
+            for parent in reversed(parents):
                 if not parent._prev or parent in until:
                     end(parent)
                 elif parent not in done:
@@ -318,12 +326,7 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
     return order, ends
 
 
-def walk(
-    order: list[Value],
-    seed: Any,
-    create_graph: bool = False,
-    on_edge: Callable[..., Any] | None = None,
-) -> None:
+def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any = None) -> None:
     """The chain rule over ``order``, whose nodes' grads are 0: ``order[0]`` gets ``seed``,
     then each node n with gradient g != 0 adds ``g * dn/dp`` to each parent p's grad.
 
@@ -392,9 +395,8 @@ def _at(error: BaseException, node: Value) -> BaseException:
 def primitive(
     forward: Callable[..., float], *partials: Callable[..., Any], name: str | None = None
 ) -> Op:
-    """A differentiable op from ``forward(x_1, ..., x_n)`` and one partial derivative
-    d out / d x_i per input, ``partials[i](x_1, ..., x_n)``; the op takes floats, Values
-    and Duals.
+    """An op from ``forward(x_1, ..., x_n)`` and one partial derivative d out / d x_i per
+    input, ``partials[i](x_1, ..., x_n)``; the op takes floats, Values and Duals.
 
     >>> from micrograd import ops
     >>> softplus = primitive(lambda x: math.log1p(math.exp(x)),
