@@ -69,9 +69,9 @@ class Program:
 class _Layout:
     """How the code's first function gets its names and gives its results: ``initial``
     (the first items of ``_state``: the arguments, the parameters' data and, in one
-    function, their gradients), ``finals`` (the names of the results), ``lists`` (the
-    accumulators kept in the list ``_g``, where the code adds into the gradients in
-    place) and ``tail`` (the value of a constant root, which has no name)."""
+    function, their gradients), ``finals`` (the names of the results), ``tail`` (the
+    value of a constant root, which has no name) and, where the code adds into the
+    gradients in place (``in_place``), ``lists``: the accumulators, items of ``_g``."""
 
     initial: list[str]
     finals: list[str]
