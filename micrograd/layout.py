@@ -11,8 +11,8 @@ method is Sugiyama's, in four steps:
 3. **Order.** Within each column the nodes are ordered first by a depth-first walk from
    the sinks, inputs in slot order, then by barycentre sweeps: each node moves to the
    mean position of its neighbours in the column before (or after), where an edge into
-   slot s of an n-slot node counts at position + (s + 1/2)/n - 1/2. The order with the
-   fewest crossings seen is kept.
+   a slot at height p of a node of height h counts at position + p/h. The order with
+   the fewest crossings seen is kept, then neighbours swap while that removes crossings.
 4. **Heights.** Each node wants the mean height of its neighbours (each edge's end at
    its slot); the nearest heights that keep the order and the gaps are an isotonic
    regression, solved exactly by pool-adjacent-violators, a few sweeps each way.
@@ -158,7 +158,43 @@ class _Segments:
             if found < fewest:
                 best, fewest = [list(layer) for layer in self.layers], found
         self.layers = best
-        self.fewest = fewest
+        self._switch()
+        self.fewest = self.crossings()
+
+    def _switch(self) -> None:
+        """Swap neighbours in a column while that removes crossings (a few passes)."""
+        for _ in range(SWEEPS // 2):
+            position = self._positions()
+            swapped = False
+            for layer in self.layers:
+                for i in range(len(layer) - 1):
+                    u, v = layer[i], layer[i + 1]
+                    now, then = self._pair_crossings(u, v, position)
+                    if then < now:
+                        layer[i], layer[i + 1] = v, u
+                        position[u], position[v] = i + 1, i
+                        swapped = True
+            if not swapped:
+                return
+
+    def _pair_crossings(self, u: int, v: int, position: list[int]) -> tuple[int, int]:
+        """Crossings among the edges of u and v with u above v, and with v above u."""
+        above = below = 0
+        for mine, theirs in (
+            (
+                [float(position[t]) for t, _, _ in self.ins[u]],
+                [position[t] for t, _, _ in self.ins[v]],
+            ),
+            (
+                [position[h] + f for h, f, _ in self.outs[u]],
+                [position[h] + f for h, f, _ in self.outs[v]],
+            ),
+        ):
+            for a in mine:
+                for b in theirs:
+                    above += a > b
+                    below += a < b
+        return above, below
 
     def _sweep(self, downward: bool) -> None:
         position = self._positions()

@@ -18,19 +18,18 @@ Jupyter shows how to install Graphviz, and ``.render()``/``.pipe()`` say the sam
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
 import math
-import os
 import re
-from importlib import resources
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import graphviz
 
 from micrograd import ops
-from micrograd.engine import Step, Value, backprop, local_derivatives, real, topological_order
+from micrograd.engine import Step, Value, backprop, local_derivatives, real
+
+if TYPE_CHECKING:
+    from micrograd.explorer import Explorer, explore
 
 __all__ = [
     "Explorer",
@@ -498,174 +497,10 @@ def step_through(root: Value, **draw_options: Any) -> None:
     display(ipywidgets.interactive(show, k=slider))  # type: ignore[no-untyped-call]
 
 
-# ---------------------------------------------------------------------------
-# The explorer: one self-contained HTML page that steps through both passes
-# ---------------------------------------------------------------------------
+def __getattr__(name: str) -> Any:
+    """`explore` and `Explorer` live in `micrograd.explorer`, which imports this module."""
+    if name in ("explore", "Explorer"):
+        from micrograd import explorer
 
-
-class Explorer:
-    """The backprop explorer of one graph: shows inline in Jupyter (``_repr_html_``) and
-    saves as one self-contained HTML file (``save``); ``html`` is that file's text.
-
-    The picture is drawn once by ``dot``; a small inline script steps through the
-    backward pass (the steps of `trace_backward`) and the forward pass (the Values in
-    topological order) on it, so every step shows the same layout.
-    """
-
-    def __init__(self, fragment: str, title: str) -> None:
-        self.fragment = fragment
-        self.title = title
-
-    @property
-    def html(self) -> str:
-        """The whole page: no external URL, no request, nothing but this text."""
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(self.title)}</title>\n</head>\n<body>\n"
-            f"{self.fragment}\n</body>\n</html>\n"
-        )
-
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path`` (UTF-8) and return the path written."""
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(self.html)
-        return os.fspath(path)
-
-    def _repr_html_(self) -> str:
-        return self.fragment
-
-    def __repr__(self) -> str:
-        return f"<Explorer: {self.title}; .save('backprop.html') writes it as a page>"
-
-
-def explore(root: Value, **draw_options: Any) -> Explorer:
-    """An interactive page that steps through the backward pass of ``root``, edge by edge.
-
-    Each step k shows the edge of ``trace_backward(root)[k-1]`` with ``upstream
-    gradient × local derivative = contribution`` and the input's accumulator going from
-    ``before`` to ``after``; at a Value that feeds several ops, the running sum of its
-    contributions (the fork rule). A forward view shows the Values appearing in
-    topological order. Buttons, arrow keys, Home/End and ``p`` (play) step; hovering or
-    focusing a Value shows its data and gradient to full precision. The picture fits the
-    width unless that would shrink it below half its size; then it starts at actual size
-    (``z`` toggles) and scrolls so each step's edge and Value are in view.
-
-    ``draw_options`` are those of `draw_dot` (``rankdir``, ``local_grads`` (default
-    True here), ``max_nodes``, ``depth``). Needs Graphviz's ``dot``, like a picture.
-    """
-    _check_root(root, "explore")
-    for option in ("show_grad", "upto"):
-        if option in draw_options:
-            raise TypeError(f"explore: {option} is not an option here: every step shows grads")
-    options: dict[str, Any] = {"local_grads": True, **draw_options}
-    draw_dot(root, **options)  # bad options fail here with draw_dot's messages
-    steps = trace_backward(root)
-    index = _walk(root, options.get("depth"))
-    drawing = _draw(
-        root,
-        options.get("rankdir", "LR"),
-        True,
-        options["local_grads"],
-        options.get("max_nodes", 500),
-        options.get("depth"),
-        None,
-        0,
-        room=steps,
-    )
-    svg = cast(bytes, drawing.pipe(format="svg")).decode("utf-8")
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
-    page_data = _explorer_data(root, index, steps)
-    text = json.dumps(page_data, ensure_ascii=False, separators=(",", ":"))
-    # no "<", ">" or "&" in the page's script: a label cannot end or comment it out
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    root_id = "mg-explore-" + hashlib.sha1((svg + text).encode()).hexdigest()[:12]
-    assets = resources.files("micrograd") / "assets"
-    style = (assets / "explore.css").read_text(encoding="utf-8")
-    script = (assets / "explore.js").read_text(encoding="utf-8").replace("__ROOT_ID__", root_id)
-    buttons = "".join(
-        f'<button type="button" data-act="{act}" title="{hint}">{face}</button>'
-        for act, face, hint in (
-            ("first", "« first", "first step (Home)"),
-            ("prev", "◀ prev", "previous step (←)"),
-            ("play", "play ▶", "play / pause (p)"),
-            ("next", "next ▶", "next step (→)"),
-            ("last", "last »", "last step (End)"),
-        )
-    )
-    fragment = (
-        f'<div class="mg-explore" id="{root_id}" tabindex="0" role="group" '
-        f'aria-label="backprop explorer: arrow keys step, Home and End jump, p plays">\n'
-        f"<style>\n{style}</style>\n"
-        '<div class="mg-bar"><button type="button" data-mode="backward" aria-pressed="true">'
-        'backward pass</button><button type="button" data-mode="forward" '
-        f'aria-pressed="false">forward pass</button><span class="mg-gap"></span>{buttons}'
-        '<span class="mg-counter" aria-live="polite"></span><span class="mg-gap"></span>'
-        '<button type="button" data-act="zoom" aria-pressed="false" title="fit the width '
-        '/ actual size (z)">actual size</button></div>\n'
-        '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-info"></div>\n'
-        f'<div class="mg-graph">{svg}</div>\n'
-        f'<script type="application/json" class="mg-data">{text}</script>\n'
-        f"<script>\n{script}</script>\n</div>"
-    )
-    title = f"backprop of {_name(root)}: {len(steps)} steps"
-    return Explorer(fragment, title)
-
-
-def _number(x: Any) -> list[str]:
-    """A number as the page shows it: [as in the pictures, to full precision]."""
-    x = real(x)
-    exact = (
-        repr(x)
-        if math.isfinite(x)
-        else {"inf": "Infinity", "-inf": "-Infinity"}.get(repr(x), "NaN")
-    )
-    return [_fmt(x), exact]
-
-
-def _explorer_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[str, Any]:
-    """What the page's script reads: the Values, the backward steps, the forward order."""
-
-    def ref(v: Value) -> str | None:
-        return f"v{index[v]}" if v in index else None
-
-    values = {
-        f"v{i}": {"label": str(v.label), "data": _number(v.data), "op": v._op if v._prev else ""}
-        for v, i in index.items()
-    }
-    backward = []
-    for s in steps:
-        if s.node not in index or s.to not in index:
-            continue
-        i = index[s.node]
-        backward.append(
-            {
-                "node": f"v{i}",
-                "to": ref(s.to),
-                "edge": f"e{i}_{s.slot}",
-                **{
-                    name: _number(getattr(s, name))
-                    for name in ("grad", "local", "contribution", "before", "after")
-                },
-            }
-        )
-    forward = []
-    for v in reversed(topological_order(root)):
-        if v not in index:
-            continue
-        i = index[v]
-        forward.append(
-            {
-                "value": f"v{i}",
-                "inputs": [ref(p) for p in v._prev],
-                "edges": [f"e{i}_{slot}" for slot, p in enumerate(v._prev) if p in index],
-            }
-        )
-    return {
-        "root": ref(root),
-        "seed": _number(1.0),
-        "zero": _number(0.0),
-        "values": values,
-        "backward": backward,
-        "forward": forward,
-    }
+        return getattr(explorer, name)
+    raise AttributeError(f"module 'micrograd.viz' has no attribute {name!r}")

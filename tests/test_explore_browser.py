@@ -1,11 +1,12 @@
 """The explorer page in a real browser: headless Chromium driven by selenium.
 
 The page is saved to a file and loaded with networking switched off. After k presses
-of "next", what it shows (the highlighted edge, upstream gradient, local derivative,
-contribution, the accumulator before and after, the greyed nodes) must be step k of
-`trace_backward`, computed here in Python; every node stays where it was. A graph too
-wide to read when fitted starts at actual size and scrolls so each step is in view; a
-small one never scrolls. Screenshots go to build/ for people to look at.
+of "next", what it shows (the highlighted edge and op cell, upstream gradient, local
+derivative with its formula, contribution, the accumulator before and after, the greyed
+boxes) must be step k of `trace_backward`, computed here in Python; every box stays
+where it was. The page's own API (``window.micrograd.explorers``) must give the values
+and gradients of the Python engine. Screenshots of every view at 1000 and 1400 px go to
+build/ for people to look at.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ CHROMIUM_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1600,1000",
+    "--hide-scrollbars",
 )
+API = "window.micrograd.explorers[0]"
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +58,14 @@ def browser():
             driver.quit()
 
 
-def open_page(browser, root: Value, tmp_path: Path, **options):
-    """Save the explorer of ``root`` and load it with the network off."""
+def open_page(browser, root: Value, tmp_path: Path, width: int = 1400, **options):
+    """Save the explorer of ``root`` and load it, the network off, in a window ``width``
+    pixels wide and 900 high."""
     path = explore(root, **options).save(tmp_path / "backprop.html")
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd(
         "Network.emulateNetworkConditions",
@@ -66,6 +73,11 @@ def open_page(browser, root: Value, tmp_path: Path, **options):
     )
     browser.get(Path(path).as_uri())
     return browser
+
+
+def shot(browser, name: str) -> None:
+    BUILD.mkdir(exist_ok=True)
+    browser.save_screenshot(str(BUILD / f"explore-{name}.png"))
 
 
 def fork() -> Value:
@@ -90,41 +102,58 @@ def scalar_mlp(sizes: tuple[int, ...] = (3, 8, 8, 1), seed: int = 1) -> Value:
     return (xs[0] - Value(0.5)) ** 2
 
 
+def mlp_loss() -> tuple[Value, object]:
+    """The mse loss of MLP(2, [4, 4, 1]) on 4 points, and the model."""
+    from micrograd.losses import mse
+    from micrograd.nn import MLP
+
+    random.seed(0)
+    model = MLP(2, [4, 4, 1], activation="tanh")
+    xs = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
+    return mse([model(x) for x in xs], [1.0, -1.0, -1.0, 1.0]), model
+
+
 def four(x: float) -> str:
     return f"{x:.4f}"
 
 
 READ_PAGE = """
 const root = document.querySelector('.mg-explore');
+const data = JSON.parse(root.querySelector('script.mg-data').textContent);
+const name = id => data.values[id].name;
 const exact = sel => Array.from(root.querySelectorAll('.mg-panel ' + sel)).map(
     e => [e.textContent, e.getAttribute('data-exact')]);
-const label = g => g.querySelector('text').textContent;
-const byName = {};
-root.querySelectorAll('g.node').forEach(g => { byName[g.id] = g; });  // ids are dot's names
-const values = Array.from(root.querySelectorAll('g.node')).filter(g => /^v\\d+$/.test(g.id));
-const hotEdges = Array.from(root.querySelectorAll('g.edge.mg-hot')).map(g => {
-    const [tail, head] = g.querySelector('title').textContent.split('->');
-    const tailNode = byName[tail.split(':')[0]], headName = head.split(':')[0];
-    return [label(tailNode), headName];
-});
+const values = Array.from(root.querySelectorAll('g.mg-value'));
+const label = g => g.querySelector('text.mg-label').textContent;
 const boxes = {};
-root.querySelectorAll('g.node').forEach(g => {
-    const b = g.getBBox(); boxes[g.id] = [b.x, b.y, b.width, b.height];
+root.querySelectorAll('g.mg-value, g.mg-op').forEach(g => {
+    const b = g.getBBox(), m = g.getCTM(); boxes[g.dataset.id] = [m.e, m.f, b.width, b.height];
 });
 return {
     counter: root.querySelector('.mg-counter').textContent,
     grad: exact('.mg-grad'), local: exact('.mg-local'),
     contribution: exact('.mg-contribution'), before: exact('.mg-before'),
     after: exact('.mg-after'), parts: exact('.mg-part'),
-    hot: hotEdges,
+    formula: Array.from(root.querySelectorAll('.mg-panel .mg-formula, .mg-panel .mg-numbers'))
+        .map(e => e.textContent),
+    panel: root.querySelector('.mg-panel').textContent,
+    hot: Array.from(root.querySelectorAll('g.mg-edge.mg-hot')).map(g => {
+        const e = data.edges.find(e => e.id === g.dataset.id);
+        return [data.values[e.from] ? name(e.from) : 'op of ' + name(e.to),
+                data.values[e.to] ? name(e.to) : 'op of ' + name(e.to.slice(0, -2))];
+    }),
+    cells: Array.from(root.querySelectorAll('g.mg-cell.mg-hot')).map(c => [
+        name(c.parentNode.dataset.id.slice(0, -2)), Number(c.dataset.slot),
+        c.querySelector('text').textContent]),
     hotValues: values.filter(g => g.classList.contains('mg-hot')).map(label),
     muted: values.filter(g => g.classList.contains('mg-muted')).map(label),
     grads: Object.fromEntries(values.map(g => {
         const t = g.querySelectorAll('text'); return [label(g), t[t.length - 1].textContent];
     })),
+    datas: Object.fromEntries(values.map(g => {
+        const t = g.querySelectorAll('text'); return [label(g), t[1].textContent];
+    })),
     boxes: boxes,
-    svgSize: [root.querySelector('svg').getAttribute('width'),
-              root.querySelector('svg').getAttribute('height')],
     resources: performance.getEntriesByType('resource').length,
     info: root.querySelector('.mg-info').textContent,
 };
@@ -137,37 +166,33 @@ def click(browser, act: str) -> None:
     browser.find_element(By.CSS_SELECTOR, f'.mg-explore button[data-act="{act}"]').click()
 
 
-def op_label_of(browser, op_name: str) -> str:
-    """The label of the Value an op node (``v3op``) produces."""
-    return browser.execute_script(
-        "return document.querySelector('.mg-explore g[id=\"' + arguments[0] + '\"] text')"
-        ".textContent",
-        op_name.removesuffix("op"),
-    )
-
-
-def check_every_step(browser, root: Value, shot: Path | None = None, shot_at: int = 0) -> None:
+def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) -> None:
     steps = trace_backward(root)
     first = browser.execute_script(READ_PAGE)
     assert first["counter"] == f"step 0 / {len(steps)}"
     assert first["muted"] and root.label not in first["muted"]
     assert first["grads"][root.label] == "grad 1.0000"
     assert first["resources"] == 0  # nothing but the page itself was loaded
+    assert first["cells"] == [] and first["hot"] == []
     for k, step in enumerate(steps, start=1):
         click(browser, "next")
         page = browser.execute_script(READ_PAGE)
         assert page["counter"] == f"step {k} / {len(steps)}"
-        for name in ("grad", "local", "before", "after"):
+        for name in ("grad", "before", "after"):
             expected = getattr(step, name)
             ((text, exact),) = page[name]
             assert float(exact) == expected and text == four(expected), (k, name)
+        for text, exact in page["local"]:
+            assert float(exact) == step.local and text == four(step.local)
         for text, exact in page["contribution"]:
             assert float(exact) == step.contribution and text == four(step.contribution)
-        # the highlighted edge goes from step.to into the op of step.node
-        into = [h for h in page["hot"] if h[1].endswith("op")]
-        assert [(t, op_label_of(browser, h)) for t, h in into] == [(step.to.label, step.node.label)]
+        # the highlighted edge goes from step.to into the op of step.node; only the cell
+        # of that input is highlighted, and it holds the local derivative
+        into = [h for h in page["hot"] if h[1].startswith("op of")]
+        assert into == [[step.to.label, f"op of {step.node.label}"]]
+        assert page["cells"] == [[step.node.label, step.slot, four(step.local)]]
         assert sorted(page["hotValues"]) == sorted({step.node.label, step.to.label})
-        # the accumulator shows the running value; nodes the pass has not reached are grey
+        # the accumulator shows the running value; boxes the pass has not reached are grey
         assert page["grads"][step.to.label] == f"grad {four(step.after)}"
         reached = {root.label, *(s.to.label for s in steps[:k])}
         assert set(page["muted"]) == set(first["grads"]) - reached - set(page["hotValues"])
@@ -177,23 +202,29 @@ def check_every_step(browser, root: Value, shot: Path | None = None, shot_at: in
             assert [float(e) for _, e in page["parts"]] == into_to
         else:
             assert page["parts"] == []
-        assert page["boxes"] == first["boxes"] and page["svgSize"] == first["svgSize"]
-        if shot is not None and k == shot_at:
-            BUILD.mkdir(exist_ok=True)
-            browser.find_element("css selector", ".mg-explore").screenshot(str(shot))
+        assert page["boxes"] == first["boxes"]  # nothing moves
+        api = browser.execute_script(f"return {API}.value(arguments[0])", step.to.label)
+        assert api == {"data": step.to.data, "grad": step.after}
+        if shots and k in shots:
+            shot(browser, shots[k])
     # after the last step: the gradients of a fresh backward, checked against backward itself
     root.backward()
     final = browser.execute_script(READ_PAGE)
-    leaves_and_nodes = {v.label: v for s in steps for v in (s.node, s.to)}
-    for name, v in leaves_and_nodes.items():
-        assert final["grads"][name] == f"grad {four(v.grad)}"
+    for v in {v for s in steps for v in (s.node, s.to)}:
+        assert final["grads"][v.label] == f"grad {four(v.grad)}"
+        api = browser.execute_script(f"return {API}.value(arguments[0])", v.label)
+        assert api == {"data": v.data, "grad": v.grad}
 
 
 def test_forked_expression_step_by_step(browser, tmp_path):
     root = fork()
     open_page(browser, root, tmp_path)
     # step 5 adds the third contribution into a: the fork's sum is complete there
-    check_every_step(browser, root, BUILD / "explore-fork-step5.png", shot_at=5)
+    check_every_step(browser, root, {5: "fork-step5-1400"})
+    browser.execute_script(f"{API}.step(5)")
+    panel = browser.execute_script(READ_PAGE)["panel"]
+    # f = (a + ab) a: df/da = (a + ab) + a (1 + b) * ... summed as three contributions
+    assert "fork: a feeds 3 edges" in panel and "(all 3)" in panel
 
 
 def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):
@@ -204,33 +235,53 @@ def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):
     check_every_step(browser, root)
 
 
-def test_lecture_neuron_step_by_step(browser, tmp_path):
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_lecture_neuron_step_by_step(browser, tmp_path, width):
     root = lecture_neuron()["o"]
-    open_page(browser, root, tmp_path)
-    steps = trace_backward(root)
-    check_every_step(browser, root, BUILD / "explore-neuron-last.png", shot_at=len(steps))
+    open_page(browser, root, tmp_path, width)
+    shot(browser, f"neuron-step0-{width}")
+    check_every_step(browser, root, {1: f"neuron-step1-{width}", 4: f"neuron-step4-{width}"})
     # by hand: do/dn = 1 - tanh(n)^2 = 0.5, so do/dx1 = 0.5 * w1 = -1.5, do/dw1 = 0.5 * x1 = 1
     page = browser.execute_script(READ_PAGE)
     assert page["grads"]["x1"] == "grad -1.5000" and page["grads"]["w1"] == "grad 1.0000"
     assert page["grads"]["x2"] == "grad 0.5000" and page["grads"]["w2"] == "grad 0.0000"
 
 
-def test_keys_buttons_and_focus(browser, tmp_path):
+def test_a_tanh_step_shows_its_formula_with_numbers(browser, tmp_path):
+    root = lecture_neuron()["o"]
+    open_page(browser, root, tmp_path)
+    browser.execute_script(f"{API}.step(1)")
+    page = browser.execute_script(READ_PAGE)
+    # o = tanh(n) = 1/sqrt 2 = 0.7071; d o / d n = 1 - o^2 = 1 - 0.5 = 0.5
+    assert page["formula"] == ["1.0 - out * out", "1.0 - 0.7071 * 0.7071"]
+    assert "d out / d x = 1.0 - out * out = 1.0 - 0.7071 * 0.7071 = 0.5000" in page["panel"]
+    g = lecture_neuron()
+    # x1*w1 back to x1: d (a*b) / d a = b, which is w1 = -3
+    k = next(
+        k
+        for k, s in enumerate(trace_backward(root), start=1)
+        if (s.node.label, s.to.label) == ("x1*w1", "x1")
+    )
+    browser.execute_script(f"{API}.step(arguments[0])", k)
+    page = browser.execute_script(READ_PAGE)
+    assert "d out / d a = b = -3.0000 (out = x1*w1, a = x1)" in page["panel"]
+    assert page["formula"] == ["b"] and g["w1"].data == -3.0
+
+
+def test_keys_work_at_once_and_buttons_and_focus(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     root = lecture_neuron()["o"]
     open_page(browser, root, tmp_path)
     count = len(trace_backward(root))
-    BUILD.mkdir(exist_ok=True)
-    browser.find_element(By.CSS_SELECTOR, ".mg-explore").screenshot(
-        str(BUILD / "explore-neuron-step0.png")
-    )
-    widget = browser.find_element(By.CSS_SELECTOR, ".mg-explore")
-    widget.send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT)
+    # no click first: the keys go to the explorer as soon as the page is open
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT, Keys.ARROW_RIGHT).perform()
     assert browser.execute_script(READ_PAGE)["counter"] == f"step 2 / {count}"
-    widget.send_keys(Keys.ARROW_LEFT)
+    ActionChains(browser).send_keys(Keys.ARROW_LEFT).perform()
     assert browser.execute_script(READ_PAGE)["counter"] == f"step 1 / {count}"
+    widget = browser.find_element(By.CSS_SELECTOR, ".mg-explore")
     widget.send_keys(Keys.END)
     assert browser.execute_script(READ_PAGE)["counter"] == f"step {count} / {count}"
     widget.send_keys(Keys.HOME)
@@ -238,18 +289,33 @@ def test_keys_buttons_and_focus(browser, tmp_path):
     click(browser, "last")
     click(browser, "first")
     assert browser.execute_script(READ_PAGE)["counter"] == f"step 0 / {count}"
-    # tabbing to a Value shows its full-precision data and gradient
+    # focusing a Value shows its name, full-precision data and gradient
     b = root._prev[0]._prev[1]
     assert b.label == "b"
     widget.send_keys(Keys.END)
     browser.execute_script(
-        "Array.from(document.querySelectorAll('.mg-explore g.node')).find("
+        "Array.from(document.querySelectorAll('.mg-explore g.mg-value')).find("
         "g => g.querySelector('text').textContent === 'b').focus()"
     )
     info = browser.execute_script(READ_PAGE)["info"]
     root.backward()
     assert abs(b.grad - 0.5) < 1e-12  # 1 - tanh(n)^2 = 1/2, to rounding
-    assert f"data {b.data!r}" in info and f"grad {b.grad!r}" in info  # every digit
+    assert info.startswith("b ") and f"data {b.data!r}" in info and f"grad {b.grad!r}" in info
+
+
+def test_tooltips_name_values_not_ids(browser, tmp_path):
+    root, model = mlp_loss()
+    open_page(browser, root, tmp_path, max_nodes=None)
+    titles = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.mg-explore svg title'))"
+        ".map(t => t.textContent)"
+    )
+    assert len(titles) > 200
+    for title in titles:
+        assert not any(w.startswith(("v", "e")) and w[1:2].isdigit() for w in title.split())
+    # the parameters are named as in state_dict: layers.0.neurons.1.w.0 is L0.n1.w0
+    w = model.layers[0].neurons[1].w[0]
+    assert f"L0.n1.w0\ndata {w.data!r}\ngrad 0.0" in titles
 
 
 def test_forward_view_shows_values_in_topological_order(browser, tmp_path):
@@ -259,12 +325,7 @@ def test_forward_view_shows_values_in_topological_order(browser, tmp_path):
     open_page(browser, root, tmp_path)
     browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-mode="forward"]').click()
     order = list(reversed(topological_order(root)))  # every Value after its inputs
-    datas = (
-        "return Object.fromEntries(Array.from(document.querySelectorAll('.mg-explore g.node'))"
-        ".filter(g => /^v\\d+$/.test(g.id)).map(g => {const t = g.querySelectorAll('text');"
-        " return [t[0].textContent, t[t.length - 2].textContent];}))"
-    )
-    shown = browser.execute_script(datas)
+    shown = browser.execute_script(READ_PAGE)["datas"]
     assert shown == {
         "a": "data 2.0000",
         "b": "data -3.0000",
@@ -274,33 +335,38 @@ def test_forward_view_shows_values_in_topological_order(browser, tmp_path):
     }
     for k, v in enumerate(order, start=1):
         click(browser, "next")
-        shown = browser.execute_script(datas)
+        shown = browser.execute_script(READ_PAGE)["datas"]
         assert shown[v.label] == f"data {four(v.data)}"
         assert [u.label for u in order[k:] if shown[u.label] != "data ?"] == []
         panel = browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-panel").text
         assert panel.startswith(f"{v.label} = {v._op}(")
+        if k == 2:
+            shot(browser, "fork-forward2-1400")
 
 
 VIEW = """
-const box = document.querySelector('.mg-explore .mg-graph'), v = box.getBoundingClientRect();
+const root = document.querySelector('.mg-explore'), box = root.querySelector('.mg-graph');
+const v = box.getBoundingClientRect();
 const x = v.left + box.clientLeft, y = v.top + box.clientTop;  // the box's visible corner
 const rect = g => {
     const r = g.getBoundingClientRect(); return [r.left - x, r.top - y, r.right - x, r.bottom - y];
 };
-const ends = g => g.querySelector('title').textContent.split('->').map(e => e.split(':')[0]);
-// the highlighted edge into an op (the other goes from the op to its output)
-const hot = Array.from(box.querySelectorAll('g.edge.mg-hot')).filter(g => /op$/.test(ends(g)[1]));
+const hot = Array.from(box.querySelectorAll('g.mg-edge.mg-hot'));
+const data = JSON.parse(root.querySelector('script.mg-data').textContent);
+const into = hot.filter(g => /_/.test(g.dataset.id));  // an edge into an op, not op to Value
+const ends = g => { const e = data.edges.find(e => e.id === g.dataset.id); return [e.from, e.to]; };
+const find = id => box.querySelector('[data-id="' + id + '"]');
+const svg = box.querySelector('svg');
 return {
-    counter: document.querySelector('.mg-explore .mg-counter').textContent,
+    counter: root.querySelector('.mg-counter').textContent,
     actual: box.classList.contains('mg-actual'),
     scroll: [box.scrollLeft, box.scrollTop],
     size: [box.clientWidth, box.clientHeight],
-    edges: hot.map(rect),
-    receiving: hot.map(g => rect(box.querySelector('g.node[id="' + ends(g)[0] + '"]'))),
-    values: Array.from(box.querySelectorAll('g.node.mg-hot'))
-        .filter(g => /^v\\d+$/.test(g.id)).map(rect),
-    textScale: box.querySelector('svg').getBoundingClientRect().width
-        / box.querySelector('svg').width.baseVal.value,
+    edges: into.map(rect),
+    ends: into.map(g => ends(g).map(id => rect(find(id)))),
+    values: Array.from(box.querySelectorAll('g.mg-value.mg-hot')).map(rect),
+    scale: svg.getBoundingClientRect().width / svg.width.baseVal.value,
+    fontSize: parseFloat(getComputedStyle(box.querySelector('text')).fontSize),
 };
 """
 
@@ -320,11 +386,12 @@ def fit_together(rects: list[list[float]], size: list[float]) -> bool:
 
 
 def check_step_in_view(page: dict, before: dict | None = None) -> None:
-    """The Value receiving the contribution is in view, and so is its edge if the box can
-    show both; the view moved only if they were not in view already."""
-    ((edge,), (value,)) = page["edges"], page["receiving"]
+    """The edge and both its ends (the Value and the op it enters) are in view if the
+    box can show them at once, else the Value receiving the contribution; the view
+    moved only if they were not in view already."""
+    ((edge,), ((value, op),)) = page["edges"], page["ends"]
     size = page["size"]
-    shown = [value, edge] if fit_together([value, edge], size) else [value]
+    shown = [value, edge, op] if fit_together([value, edge, op], size) else [value]
     assert all(inside(r, size) for r in shown), (page["counter"], shown, size)
     if before is not None:
         moved = (page["scroll"][0] - before["scroll"][0], page["scroll"][1] - before["scroll"][1])
@@ -332,18 +399,34 @@ def check_step_in_view(page: dict, before: dict | None = None) -> None:
             assert moved == (0, 0), page["counter"]
 
 
-def test_large_graph_starts_at_actual_size_and_follows_each_step(browser, tmp_path):
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_every_step_of_the_lecture_neuron_is_in_view_and_legible(browser, tmp_path, width):
+    root = lecture_neuron()["o"]
+    open_page(browser, root, tmp_path, width)
+    page = browser.execute_script(VIEW)
+    if width == 1400:  # 10 Values fit the width with text of at least 11 px
+        assert not page["actual"] and page["fontSize"] * page["scale"] >= 11
+    else:  # fitted, the text would be smaller than 11 px: actual size, scrolled
+        assert page["actual"] and page["scale"] == pytest.approx(1, abs=1e-3)
+    for _ in range(len(trace_backward(root))):
+        click(browser, "next")
+        before, page = page, browser.execute_script(VIEW)
+        check_step_in_view(page, before)
+        assert fit_together([page["edges"][0], *page["ends"][0]], page["size"])
+        if width == 1400:
+            assert page["scroll"] == [0, 0]
+
+
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_a_network_loss_follows_each_step(browser, tmp_path, width):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    root = scalar_mlp()
-    leaves = {p for v in topological_order(root) for p in v._prev if not p._prev}
-    assert len(topological_order(root)) + len(leaves) == 328
+    root, _ = mlp_loss()
     steps = trace_backward(root)
-    open_page(browser, root, tmp_path)
+    open_page(browser, root, tmp_path, width, max_nodes=None)
     page = browser.execute_script(VIEW)
-    # fitting 14,500 pixels into 1,600 would shrink the text to a tenth: actual size instead
-    assert page["actual"] and page["textScale"] == pytest.approx(1, abs=1e-3)
+    assert page["actual"] and page["scale"] == pytest.approx(1, abs=1e-3)
     widget = browser.find_element(By.CSS_SELECTOR, ".mg-explore")
     moves = 0
     for k in range(1, 41):  # step by step: the view moves only when it must
@@ -352,48 +435,62 @@ def test_large_graph_starts_at_actual_size_and_follows_each_step(browser, tmp_pa
         assert page["counter"] == f"step {k} / {len(steps)}"
         check_step_in_view(page, before)
         moves += page["scroll"] != before["scroll"]
+        if k == 12:
+            shot(browser, f"mlp-step12-{width}")
     assert 0 < moves < 40
-    far = ((Keys.ARROW_RIGHT * 110, 150), (Keys.END, len(steps)), (Keys.LEFT, len(steps) - 1))
-    for keys, k in far:  # far from the start, in one go
+    for keys, k in (
+        (Keys.ARROW_RIGHT * 100, 140),
+        (Keys.END, len(steps)),
+        (Keys.LEFT, len(steps) - 1),
+    ):
         widget.send_keys(keys)
         page = browser.execute_script(VIEW)
         assert page["counter"] == f"step {k} / {len(steps)}"
         check_step_in_view(page)
-        if k == 150:
-            BUILD.mkdir(exist_ok=True)
-            widget.screenshot(str(BUILD / "explore-large-step150.png"))
     # the forward view follows the Value being computed
     browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-mode="forward"]').click()
-    for presses in (1, 60):
+    for presses in (1, 30):
         widget.send_keys(Keys.ARROW_RIGHT * presses)
         page = browser.execute_script(VIEW)
         (value,) = page["values"]
         assert inside(value, page["size"]), page["counter"]
-    # the zoom button still toggles back to fitting the width
+    shot(browser, f"mlp-forward31-{width}")
+    # the zoom button toggles to fitting the width
     click(browser, "zoom")
     page = browser.execute_script(VIEW)
-    assert not page["actual"] and page["textScale"] < 0.2
+    assert not page["actual"] and page["scale"] < 11 / 13
 
 
-def test_small_graph_never_scrolls(browser, tmp_path):
-    from selenium.webdriver.common.by import By
-
-    root = lecture_neuron()["o"]
+def test_large_scalar_graph_opens_and_steps(browser, tmp_path):
+    root = scalar_mlp()
+    leaves = {p for v in topological_order(root) for p in v._prev if not p._prev}
+    assert len(topological_order(root)) + len(leaves) == 328
     open_page(browser, root, tmp_path)
-    page = browser.execute_script(VIEW)
-    assert not page["actual"] and 0.5 < page["textScale"] < 1  # fitted, and legible so
-    for mode in ("backward", "forward"):
-        browser.find_element(By.CSS_SELECTOR, f'.mg-explore button[data-mode="{mode}"]').click()
-        for _ in range(len(trace_backward(root))):
-            click(browser, "next")
-            assert browser.execute_script(VIEW)["scroll"] == [0, 0]
-    # at actual size the neuron is wider than the box: each step still comes into view,
-    # and the view moves only when a step is out of it
-    browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-mode="backward"]').click()
-    click(browser, "zoom")
-    page = browser.execute_script(VIEW)
-    assert page["actual"] and page["textScale"] == pytest.approx(1, abs=1e-3)
-    for _ in range(len(trace_backward(root))):
-        click(browser, "next")
-        before, page = page, browser.execute_script(VIEW)
-        check_step_in_view(page, before)
+    steps = trace_backward(root)
+    assert browser.execute_script(f"return {API}.steps") == len(steps)
+    assert browser.execute_script(f"return {API}.level('values')") == 328
+    root.backward()
+    for k in (1, 150, len(steps)):
+        browser.execute_script(f"{API}.step(arguments[0])", k)
+        check_step_in_view(browser.execute_script(VIEW))
+    leaf = next(iter(leaves))
+    name = browser.execute_script(
+        "const d = JSON.parse(document.querySelector('.mg-data').textContent);"
+        "return Object.values(d.values).find(v => v.data[1] === arguments[0] && !v.op).name",
+        repr(leaf.data),
+    )
+    assert browser.execute_script(f"return {API}.value(arguments[0])", name) == {
+        "data": leaf.data,
+        "grad": leaf.grad,
+    }
+
+
+def test_the_api_checks_names(browser, tmp_path):
+    root = fork()
+    open_page(browser, root, tmp_path)
+    error = browser.execute_script(
+        f"try {{ {API}.value('nope'); }} catch (e) {{ return e.message; }}"
+    )
+    assert error == "no Value is shown with the name nope"
+    last = len(trace_backward(root))
+    assert browser.execute_script(f"return {API}.step(99)") == last  # clamped to the last step
