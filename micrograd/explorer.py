@@ -37,6 +37,7 @@ from micrograd.engine import (
     topological_order,
 )
 from micrograd.layout import Edge, layered_layout
+from micrograd.units import LEVELS, Unit, units_of
 from micrograd.viz import _check_root, _fmt, _input_order, _walk, trace_backward
 
 __all__ = ["Explorer", "explore"]
@@ -45,6 +46,7 @@ CHAR = 7.8  # the width of a character of the page's 13px monospace font, in pix
 LINE = 17.0  # the height of a line of text
 CELL = 20.0  # the height of one input's cell in an op box
 SHORT = 14  # the longest expression shown as an unlabelled Value's name
+NEURON_LEVEL_FROM = 60  # a graph of more Values that has neurons opens at neuron level
 
 
 class Explorer:
@@ -124,6 +126,12 @@ def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = Non
             ("last", "last »", "last step (End)"),
         )
     )
+    levels = "".join(
+        f'<button type="button" data-level="{level}" aria-pressed="false" '
+        f'title="one box per {level[:-1]}">{level}</button>'
+        for level in page["levels"]
+        if len(page["levels"]) > 1
+    )
     fragment = (
         f'<div class="mg-explore" id="{root_id}" tabindex="0" role="group" '
         'aria-label="backprop explorer: arrow keys step, Home and End jump, p plays">\n'
@@ -132,6 +140,7 @@ def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = Non
         'backward pass</button><button type="button" data-mode="forward" '
         f'aria-pressed="false">forward pass</button><span class="mg-gap"></span>{buttons}'
         '<span class="mg-counter" aria-live="polite"></span><span class="mg-gap"></span>'
+        f"{levels}"
         '<button type="button" data-act="zoom" aria-pressed="false" title="fit the width '
         '/ actual size (z)">actual size</button></div>\n'
         '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-info"></div>\n'
@@ -150,15 +159,20 @@ def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = Non
 _INFIX = ("+", "-", "*", "/")
 
 
-def _names(root: Value, index: dict[Value, int]) -> dict[Value, str]:
-    """What each Value is called on the page: its label; else, for an unlabelled
+def _names(root: Value, index: dict[Value, int], neurons: list[Unit]) -> dict[Value, str]:
+    """What each Value is called on the page: its label; else a neuron's output its
+    neuron's name (``L1.n0``) and a neuron's w·x+b that name and ``.z``; else, for an
     interior Value whose inputs are named, its expression where that is short
     (``x1*w1``, ``tanh(n)``); else ``#i`` by its number in the page."""
     names: dict[Value, str] = {}
     for v in sorted(index, key=index.__getitem__, reverse=True):  # inputs before outputs
         names[v] = str(v.label) or f"#{index[v]}"
+    for u in neurons:
+        for v, name in ((u.sums[0], f"{u.name}.z"), (u.outputs[0], u.name)):
+            if not v.label and v in index:
+                names[v] = name
     for v in reversed(topological_order(root)):
-        if v.label or v not in index or not all(p in index for p in v._prev):
+        if v not in index or names[v] != f"#{index[v]}" or not all(p in index for p in v._prev):
             continue
         parts = [names[p] for p in v._prev]
         if len(parts) == 2 and v._op in _INFIX:
@@ -247,76 +261,199 @@ def _text_width(texts: list[str]) -> float:
 
 
 def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[str, Any]:
-    """The Values with their boxes, the op boxes, the edges' routes, the backward steps
-    and the forward order."""
-    names = _names(root, index)
-    grads: dict[Value, list[Any]] = {v: [0.0] for v in index}
-    grads[root].append(1.0)
-    for s in steps:
-        if s.to in grads:
-            grads[s.to].append(s.after)
+    """The Values, the op boxes, the backward steps, the forward order and, for each
+    level, its boxes, edges and steps."""
+    forward = [v for v in reversed(topological_order(root)) if v in index]
+    names = _names(root, index, units_of(forward, "neurons"))
     order = sorted(index, key=index.__getitem__)
-    sizes: list[tuple[float, float]] = []
-    boxes: dict[str, int] = {}
-    values: dict[str, Any] = {}
-    ops: dict[str, Any] = {}
-    for v in order:
-        i = index[v]
-        texts = [names[v], f"data {_fmt(v.data)}", *(f"grad {_fmt(g)}" for g in grads[v])]
-        boxes[f"v{i}"] = len(sizes)
-        sizes.append((_text_width(texts), 3 * LINE + 8))
-        values[f"v{i}"] = {
+    values = {
+        f"v{index[v]}": {
             "name": names[v],
             "label": str(v.label),
             "data": _number(v.data),
             "op": v._op if v._prev else "",
         }
-        if v._prev:
-            ops[f"v{i}op"] = _op_box(v, index)
-            boxes[f"v{i}op"] = len(sizes)
-            sizes.append((ops[f"v{i}op"]["w"], ops[f"v{i}op"]["h"]))
-    edges, ids = [], []
-    for v in order:
-        if not v._prev:
-            continue
-        i = index[v]
-        box = ops[f"v{i}op"]
-        for row, slot in enumerate(box["slots"]):
-            parent = v._prev[slot]
-            if parent in index:
-                port = box["cells"][row]["y"] - box["h"] / 2
-                edges.append(Edge(boxes[f"v{index[parent]}"], boxes[f"v{i}op"], port))
-                ids.append((f"e{i}_{slot}", f"v{index[parent]}", f"v{i}op"))
-        edges.append(Edge(boxes[f"v{i}op"], boxes[f"v{i}"]))
-        ids.append((f"v{i}out", f"v{i}op", f"v{i}"))
-    layout = layered_layout(sizes, edges)
-    for name, b in boxes.items():
-        (x, y), (w, h) = layout.centres[b], sizes[b]
-        place = values.get(name) or ops[name]
-        place.update(x=round(x - w / 2, 1), y=round(y - h / 2, 1), w=round(w, 1), h=round(h, 1))
+        for v in order
+    }
+    ops = {f"v{index[v]}op": _op_box(v, index) for v in order if v._prev}
+    backward = [s for s in steps if s.node in index and s.to in index]
+    seen: dict[Value, list[Any]] = {v: [0.0] for v in index}  # every gradient a Value shows
+    seen[root].append(1.0)
+    for s in backward:
+        seen[s.to].append(s.after)
+    widths = {
+        v: _text_width([names[v], f"data {_fmt(v.data)}", *(f"grad {_fmt(g)}" for g in seen[v])])
+        for v in order
+    }
+    context = _Context(index, names, ops, widths, seen, backward, forward)
+    levels = {level: context.level(units_of(forward, level)) for level in LEVELS}
+    if not levels["neurons"]["units"]:
+        levels = {"values": levels["values"]}
+    start = "neurons" if "neurons" in levels and len(index) > NEURON_LEVEL_FROM else "values"
     return {
         "root": f"v{index[root]}",
         "seed": _number(1.0),
         "zero": _number(0.0),
-        "width": round(layout.width, 1),
-        "height": round(layout.height, 1),
+        "start": start,
         "values": values,
         "ops": ops,
-        "edges": [
-            {"id": e, "from": a, "to": b, "points": [round(c, 1) for p in route for c in p]}
-            for (e, a, b), route in zip(ids, layout.routes)
-        ],
-        "backward": [_step_data(s, index) for s in steps if s.node in index and s.to in index],
+        "levels": levels,
+        "backward": [_step_data(s, index) for s in backward],
         "forward": [
             {
                 "value": f"v{index[v]}",
                 "inputs": [f"v{index[p]}" if p in index else None for p in v._prev],
                 "edges": [f"e{index[v]}_{slot}" for slot, p in enumerate(v._prev) if p in index],
             }
-            for v in reversed(topological_order(root))
-            if v in index
+            for v in forward
         ],
     }
+
+
+class _Context:
+    """What every level's drawing is made from."""
+
+    def __init__(
+        self,
+        index: dict[Value, int],
+        names: dict[Value, str],
+        ops: dict[str, Any],
+        widths: dict[Value, float],
+        seen: dict[Value, list[Any]],
+        backward: list[Step],
+        forward: list[Value],
+    ) -> None:
+        self.index, self.names, self.ops, self.widths = index, names, ops, widths
+        self.seen, self.backward, self.forward = seen, backward, forward
+        self.readers: dict[Value, list[Value]] = {}
+        for v in index:
+            for p in v._prev:
+                if p in index:
+                    self.readers.setdefault(p, []).append(v)
+
+    def vid(self, v: Value) -> str:
+        return f"v{self.index[v]}"
+
+    def boxes_of(self, units: list[Unit]) -> dict[Value, str | None]:
+        """The box that shows each Value: its own, its unit's, or None for a parameter
+        that only units read (it rides on their edges)."""
+        box: dict[Value, str | None] = {v: self.vid(v) for v in self.index}
+        inside = {v for u in units for v in u.inside}
+        for u in units:
+            for v in u.inside:
+                box[v] = u.id
+            for p in (p for params in u.params for p in params):
+                if p in box and all(r in inside for r in self.readers.get(p, [])):
+                    box[p] = None
+        return box
+
+    def level(self, units: list[Unit]) -> dict[str, Any]:
+        """One level's boxes (laid out), edges (with the value edges each stands for),
+        units, and the backward and forward steps grouped by the box they start from."""
+        box = self.boxes_of(units)
+        sizes: list[tuple[float, float]] = []
+        numbers: dict[str, int] = {}
+        for v in sorted(self.index, key=self.index.__getitem__):
+            if box[v] != self.vid(v):
+                continue
+            numbers[self.vid(v)] = len(sizes)
+            sizes.append((self.widths[v], 3 * LINE + 8))
+            if v._prev:
+                op = self.ops[self.vid(v) + "op"]
+                numbers[self.vid(v) + "op"] = len(sizes)
+                sizes.append((op["w"], op["h"]))
+        shown = {u.id: self._unit(u) for u in units}
+        for u in units:
+            numbers[u.id] = len(sizes)
+            sizes.append((shown[u.id]["w"], shown[u.id]["h"]))
+        edges, about = self._edges(box, units, numbers)
+        layout = layered_layout(sizes, edges)
+        places = {
+            name: [round(c, 1) for c in (x - w / 2, y - h / 2, w, h)]
+            for name, n in numbers.items()
+            for (x, y), (w, h) in [(layout.centres[n], sizes[n])]
+        }
+        return {
+            "width": round(layout.width, 1),
+            "height": round(layout.height, 1),
+            "crossings": layout.crossings,
+            "boxes": places,
+            "units": shown,
+            "edges": [
+                {**a, "points": [round(c, 1) for p in route for c in p]}
+                for a, route in zip(about, layout.routes)
+            ],
+            "box": {self.vid(v): b for v, b in box.items() if b != self.vid(v)},
+            # at the level of Values every edge is a step; above it, a unit's edges are one
+            "groups": _runs([box[s.node] for s in self.backward])
+            if units
+            else [[i] for i in range(len(self.backward))],
+            "fgroups": _runs([box[v] for v in self.forward]),
+        }
+
+    def _edges(
+        self, box: dict[Value, str | None], units: list[Unit], numbers: dict[str, int]
+    ) -> tuple[list[Edge], list[dict[str, Any]]]:
+        edges: list[Edge] = []
+        about: list[dict[str, Any]] = []
+
+        def add(tail: str, head: str, port: float, eid: str, stands: list[str]) -> None:
+            edges.append(Edge(numbers[tail], numbers[head], port))
+            about.append({"id": eid, "from": tail, "to": head, "v": stands})
+
+        for v in sorted(self.index, key=self.index.__getitem__):
+            if box[v] != self.vid(v) or not v._prev:
+                continue
+            op_id = self.vid(v) + "op"
+            op = self.ops[op_id]
+            for cell in op["cells"]:
+                tail = box.get(v._prev[cell["slot"]])
+                if tail is not None:
+                    eid = f"e{self.index[v]}_{cell['slot']}"
+                    add(tail, op_id, cell["y"] - op["h"] / 2, eid, [eid])
+            add(op_id, self.vid(v), 0.0, self.vid(v) + "out", [self.vid(v) + "out"])
+        for u in units:
+            for k, x in enumerate(u.inputs):
+                tail = box.get(x)
+                if tail is None:
+                    continue
+                n = len(u.inputs)
+                stands = [f"e{self.index[z]}_{slot}" for z in u.sums for slot in (1 + k, 1 + n + k)]
+                add(tail, u.id, 0.0, f"{u.id}_{k}", stands)
+        return edges, about
+
+    def _unit(self, u: Unit) -> dict[str, Any]:
+        """A unit's box: its name and op, then data and grad of its output (a neuron) or
+        of each output (a layer, one row per neuron)."""
+        widest = max((_fmt(g) for out in u.outputs for g in self.seen[out]), key=len, default="")
+        texts = [u.name, u.op, f"data {_fmt(u.outputs[0].data)}", f"grad {widest}"]
+        lines = 4 if len(u.outputs) == 1 else 2 + len(u.outputs)
+        if len(u.outputs) > 1:
+            texts += [f"{'':8} {_fmt(out.data)} {widest}" for out in u.outputs]
+        neuron = len(u.sums) == 1
+        return {
+            "name": u.name,
+            "op": u.op,
+            "outs": [self.vid(v) for v in u.outputs],
+            "sums": [self.vid(v) for v in u.sums],
+            "params": [[self.vid(p) if p in self.index else None for p in ps] for ps in u.params],
+            "inputs": [self.vid(x) if x in self.index else None for x in u.inputs],
+            "weights": [[self.vid(w) if w in self.index else None for w in ws] for ws in u.weights],
+            "neuron": neuron,
+            "w": round(_text_width(texts), 1),
+            "h": lines * LINE + 8,
+        }
+
+
+def _runs(keys: list[str | None]) -> list[list[int]]:
+    """The positions of ``keys`` in runs of equal keys: [[0, 1], [2], [3, 4, 5]]."""
+    runs: list[list[int]] = []
+    for i, key in enumerate(keys):
+        if runs and keys[runs[-1][-1]] == key:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
 
 
 def _op_box(node: Value, index: dict[Value, int]) -> dict[str, Any]:

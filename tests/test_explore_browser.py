@@ -119,14 +119,17 @@ def four(x: float) -> str:
 
 READ_PAGE = """
 const root = document.querySelector('.mg-explore');
+const svg = Array.from(root.querySelectorAll('svg')).find(s => s.style.display !== 'none');
 const data = JSON.parse(root.querySelector('script.mg-data').textContent);
-const name = id => data.values[id].name;
+const level = data.levels[svg.dataset.level];
+const name = id => data.values[id] ? data.values[id].name
+    : data.ops[id] ? 'op of ' + data.values[id.slice(0, -2)].name : level.units[id].name;
 const exact = sel => Array.from(root.querySelectorAll('.mg-panel ' + sel)).map(
     e => [e.textContent, e.getAttribute('data-exact')]);
-const values = Array.from(root.querySelectorAll('g.mg-value'));
+const values = Array.from(svg.querySelectorAll('g.mg-value'));
 const label = g => g.querySelector('text.mg-label').textContent;
 const boxes = {};
-root.querySelectorAll('g.mg-value, g.mg-op').forEach(g => {
+svg.querySelectorAll('g.mg-value, g.mg-op, g.mg-unit').forEach(g => {
     const b = g.getBBox(), m = g.getCTM(); boxes[g.dataset.id] = [m.e, m.f, b.width, b.height];
 });
 return {
@@ -137,13 +140,12 @@ return {
     formula: Array.from(root.querySelectorAll('.mg-panel .mg-formula, .mg-panel .mg-numbers'))
         .map(e => e.textContent),
     panel: root.querySelector('.mg-panel').textContent,
-    hot: Array.from(root.querySelectorAll('g.mg-edge.mg-hot')).map(g => {
-        const e = data.edges.find(e => e.id === g.dataset.id);
-        return [data.values[e.from] ? name(e.from) : 'op of ' + name(e.to),
-                data.values[e.to] ? name(e.to) : 'op of ' + name(e.to.slice(0, -2))];
+    hot: Array.from(svg.querySelectorAll('g.mg-edge.mg-hot')).map(g => {
+        const e = level.edges.find(e => e.id === g.dataset.id);
+        return [name(e.from), name(e.to)];
     }),
-    cells: Array.from(root.querySelectorAll('g.mg-cell.mg-hot')).map(c => [
-        name(c.parentNode.dataset.id.slice(0, -2)), Number(c.dataset.slot),
+    cells: Array.from(svg.querySelectorAll('g.mg-cell.mg-hot')).map(c => [
+        data.values[c.parentNode.dataset.id.slice(0, -2)].name, Number(c.dataset.slot),
         c.querySelector('text').textContent]),
     hotValues: values.filter(g => g.classList.contains('mg-hot')).map(label),
     muted: values.filter(g => g.classList.contains('mg-muted')).map(label),
@@ -303,19 +305,28 @@ def test_keys_work_at_once_and_buttons_and_focus(browser, tmp_path):
     assert info.startswith("b ") and f"data {b.data!r}" in info and f"grad {b.grad!r}" in info
 
 
+TITLES = (
+    "return Array.from(Array.from(document.querySelectorAll('.mg-explore svg'))"
+    ".filter(s => s.style.display !== 'none')[0].querySelectorAll('title'))"
+)
+
+
 def test_tooltips_name_values_not_ids(browser, tmp_path):
     root, model = mlp_loss()
     open_page(browser, root, tmp_path, max_nodes=None)
-    titles = browser.execute_script(
-        "return Array.from(document.querySelectorAll('.mg-explore svg title'))"
-        ".map(t => t.textContent)"
-    )
-    assert len(titles) > 200
-    for title in titles:
-        assert not any(w.startswith(("v", "e")) and w[1:2].isdigit() for w in title.split())
-    # the parameters are named as in state_dict: layers.0.neurons.1.w.0 is L0.n1.w0
     w = model.layers[0].neurons[1].w[0]
-    assert f"L0.n1.w0\ndata {w.data!r}\ngrad 0.0" in titles
+    for level in ("neurons", "values"):
+        browser.execute_script(f"{API}.level(arguments[0])", level)
+        titles = browser.execute_script(TITLES + ".map(t => t.textContent)")
+        assert len(titles) > 100
+        for title in titles:
+            assert not any(w.startswith(("v", "e")) and w[1:2].isdigit() for w in title.split())
+        # the parameters are named as in state_dict: layers.0.neurons.1.w.0 is L0.n1.w0;
+        # at neuron level it rides on the edge from input x0 into the neuron
+        if level == "neurons":
+            assert f"x0 → L0.n1 [1], weight L0.n1.w0 = {w.data:.4f}" in titles
+        else:
+            assert f"L0.n1.w0\ndata {w.data!r}\ngrad 0.0" in titles
 
 
 def test_forward_view_shows_values_in_topological_order(browser, tmp_path):
@@ -346,27 +357,31 @@ def test_forward_view_shows_values_in_topological_order(browser, tmp_path):
 
 VIEW = """
 const root = document.querySelector('.mg-explore'), box = root.querySelector('.mg-graph');
+const svg = Array.from(box.querySelectorAll('svg')).find(s => s.style.display !== 'none');
+const lvl = svg.dataset.level;
 const v = box.getBoundingClientRect();
 const x = v.left + box.clientLeft, y = v.top + box.clientTop;  // the box's visible corner
 const rect = g => {
     const r = g.getBoundingClientRect(); return [r.left - x, r.top - y, r.right - x, r.bottom - y];
 };
-const hot = Array.from(box.querySelectorAll('g.mg-edge.mg-hot'));
+const hot = Array.from(svg.querySelectorAll('g.mg-edge.mg-hot'));
 const data = JSON.parse(root.querySelector('script.mg-data').textContent);
 const into = hot.filter(g => /_/.test(g.dataset.id));  // an edge into an op, not op to Value
-const ends = g => { const e = data.edges.find(e => e.id === g.dataset.id); return [e.from, e.to]; };
-const find = id => box.querySelector('[data-id="' + id + '"]');
-const svg = box.querySelector('svg');
+const ends = g => {
+    const e = data.levels[lvl].edges.find(e => e.id === g.dataset.id); return [e.from, e.to];
+};
+const find = id => svg.querySelector('[data-id="' + id + '"]');
 return {
     counter: root.querySelector('.mg-counter').textContent,
+    level: lvl,
     actual: box.classList.contains('mg-actual'),
     scroll: [box.scrollLeft, box.scrollTop],
     size: [box.clientWidth, box.clientHeight],
     edges: into.map(rect),
     ends: into.map(g => ends(g).map(id => rect(find(id)))),
-    values: Array.from(box.querySelectorAll('g.mg-value.mg-hot')).map(rect),
+    values: Array.from(svg.querySelectorAll('g.mg-value.mg-hot, g.mg-unit.mg-hot')).map(rect),
     scale: svg.getBoundingClientRect().width / svg.width.baseVal.value,
-    fontSize: parseFloat(getComputedStyle(box.querySelector('text')).fontSize),
+    fontSize: parseFloat(getComputedStyle(svg.querySelector('text')).fontSize),
 };
 """
 
@@ -425,6 +440,7 @@ def test_a_network_loss_follows_each_step(browser, tmp_path, width):
     root, _ = mlp_loss()
     steps = trace_backward(root)
     open_page(browser, root, tmp_path, width, max_nodes=None)
+    browser.execute_script(f"{API}.level('values')")  # 96 Values: it opens at neuron level
     page = browser.execute_script(VIEW)
     assert page["actual"] and page["scale"] == pytest.approx(1, abs=1e-3)
     widget = browser.find_element(By.CSS_SELECTOR, ".mg-explore")
@@ -494,3 +510,189 @@ def test_the_api_checks_names(browser, tmp_path):
     assert error == "no Value is shown with the name nope"
     last = len(trace_backward(root))
     assert browser.execute_script(f"return {API}.step(99)") == last  # clamped to the last step
+
+
+# ---------------------------------------------------------------------------
+# Levels: one box per neuron, one box per layer, a neuron opened in place
+# ---------------------------------------------------------------------------
+
+ROWS = """
+return Array.from(document.querySelectorAll('.mg-explore .mg-panel table.mg-rows tr'))
+    .slice(1).map(tr => Array.from(tr.querySelectorAll('.mg-num'))
+        .map(e => Number(e.getAttribute('data-exact'))));
+"""
+
+
+def network_counts(root: Value, model) -> tuple[int, int, int]:
+    """The Values, the neurons' own interior Values (w·x+b and tanh) and the parameters
+    of ``model``'s graph, counted from the model's structure and the graph."""
+    values = {root, *topological_order(root)}
+    values |= {p for v in list(values) for p in v._prev}
+    per_sample = sum(
+        len(layer.neurons) * (2 if layer.neurons[0].activation == "tanh" else 1)
+        for layer in model.layers
+    )
+    return len(values), 4 * per_sample, len(model.parameters())
+
+
+UNIT_IN_VIEW = """
+const root = document.querySelector('.mg-explore'), box = root.querySelector('.mg-graph');
+const v = box.getBoundingClientRect(), x = v.left + box.clientLeft, y = v.top + box.clientTop;
+const name = root.querySelector('.mg-panel .mg-name').textContent;
+const g = Array.from(box.querySelectorAll('g.mg-unit'))
+    .find(g => g.querySelector('text').textContent === name);
+const r = g.getBoundingClientRect();
+return {unit: [r.left - x, r.top - y, r.right - x, r.bottom - y],
+        size: [box.clientWidth, box.clientHeight]};
+"""
+
+
+def test_a_network_opens_at_neuron_level_and_steps_neuron_by_neuron(browser, tmp_path):
+    root, model = mlp_loss()
+    steps = trace_backward(root)
+    open_page(browser, root, tmp_path, max_nodes=None)
+    shot(browser, "mlp-neurons-step0-1400")
+    n_values, n_inside, n_params = network_counts(root, model)
+    neurons = 4 * 9  # a copy of each of the 9 neurons for each of the 4 points
+    assert browser.execute_script(VIEW)["level"] == "neurons"
+    boxes = browser.execute_script(f"return {API}.level('neurons')")
+    assert boxes == n_values - n_inside - n_params + neurons
+    count = browser.execute_script(f"return {API}.steps")
+    assert count < len(steps)
+    # every step lists a run of the engine's steps, in order, with their numbers: over
+    # all steps, the whole backward pass, each edge once
+    listed = []
+    for k in range(1, count + 1):
+        click(browser, "next")
+        rows = browser.execute_script(ROWS)
+        if rows:  # a neuron's step: grad, local, contribution, before, after per edge
+            panel = browser.execute_script(READ_PAGE)["panel"]
+            more = int(panel.split("… and ")[1].split()[0]) if "… and " in panel else 0
+            run = steps[len(listed) : len(listed) + len(rows) + more]
+            assert rows == [
+                [s.grad, s.local, s.contribution, s.before, s.after] for s in run[: len(rows)]
+            ]
+            listed += run
+        else:  # a Value's own step, as at the level of Values
+            page = browser.execute_script(READ_PAGE)
+            ((_, exact),) = page["after"]
+            assert float(exact) == steps[len(listed)].after
+            listed.append(steps[len(listed)])
+        if rows and "neuron " in browser.execute_script(READ_PAGE)["panel"]:
+            # the neuron whose step it is stays in view
+            page = browser.execute_script(UNIT_IN_VIEW)
+            assert inside(page["unit"], page["size"]), k
+        if k == 5:
+            shot(browser, "mlp-neurons-step5-1400")
+    assert listed == steps
+    root.backward()
+    for name, p in model.named_parameters():
+        assert browser.execute_script(f"return {API}.value(arguments[0])", p.label) == {
+            "data": p.data,
+            "grad": p.grad,
+        }, name
+
+
+def test_a_neuron_opens_in_place(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    root, model = mlp_loss()
+    open_page(browser, root, tmp_path, max_nodes=None)
+    before = browser.execute_script(READ_PAGE)["boxes"]
+    browser.execute_script(f"{API}.step({API}.steps)")
+    # a user clicks the neuron: its scalar graph opens over its box
+    unit = browser.find_element(
+        By.XPATH,
+        "//*[local-name()='g'][@class and contains(@class,'mg-unit')]"
+        "[*[local-name()='text'][text()='L1.n2 [1]']]",
+    )
+    unit.click()
+    shot(browser, "mlp-neuron-open-1400")
+    inner = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.mg-explore .mg-inner g.mg-value'))"
+        ".map(g => [g.querySelector('text').textContent,"
+        " g.querySelectorAll('text')[2].textContent])"
+    )
+    root.backward()
+    neuron = model.layers[1].neurons[2]
+    # b, w_i beside x_i (the outputs of layer 0 for the first point), then w.x+b and tanh
+    names = [name for name, _ in inner]
+    assert names[:3] == ["L1.n2.b", "L1.n2.w0", "L0.n0 [1]"]
+    assert names[-2:] == ["L1.n2 [1].z", "L1.n2 [1]"]
+    assert len(inner) == 2 * 4 + 1 + 2
+    grads = dict(inner)
+    for p in neuron.parameters():
+        assert grads[p.label] == f"grad {four(p.grad)}"
+    after = browser.execute_script(READ_PAGE)["boxes"]
+    assert {k: after[k] for k in before} == before  # nothing else moved
+    # the API opens and closes it too
+    assert browser.execute_script(f"return {API}.expand('L1.n2 [1]')") == 0
+    assert (
+        browser.execute_script("return document.querySelectorAll('.mg-explore .mg-inner').length")
+        == 0
+    )
+    assert browser.execute_script(f"return {API}.expand('L1.n2 [1]')") == 11
+
+
+def test_layer_level(browser, tmp_path):
+    root, model = mlp_loss()
+    open_page(browser, root, tmp_path, max_nodes=None)
+    n_values, n_inside, n_params = network_counts(root, model)
+    boxes = browser.execute_script(f"return {API}.level('layers')")
+    assert boxes == n_values - n_inside - n_params + 3 * 4  # a copy of each layer per point
+    shot(browser, "mlp-layers-step0-1400")
+    count = browser.execute_script(f"return {API}.steps")
+    browser.execute_script(f"{API}.step(3)")
+    shot(browser, "mlp-layers-step3-1400")
+    browser.execute_script(f"{API}.step(arguments[0])", count)
+    root.backward()
+    for p in model.parameters():
+        assert browser.execute_script(f"return {API}.value(arguments[0])", p.label)["grad"] == (
+            p.grad
+        )
+    error = browser.execute_script(
+        f"try {{ {API}.level('rows'); }} catch (e) {{ return e.message; }}"
+    )
+    assert error == "no level rows here: values, neurons, layers"
+
+
+def test_the_digits_model_opens_at_neuron_level_quickly(browser, tmp_path):
+    import time
+
+    from micrograd.losses import cross_entropy
+    from micrograd.nn import MLP
+
+    random.seed(0)
+    model = MLP(64, [32, 10])
+    image = [random.randint(0, 16) / 16 for _ in range(64)]
+    root = cross_entropy(model.outputs(image), 3)
+    page = explore(root, max_nodes=None)
+    size = len(page.html.encode("utf-8"))
+    assert size <= 5_000_000
+    path = page.save(tmp_path / "digits.html")
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 1400, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+    )
+    start = time.perf_counter()
+    browser.get(Path(path).as_uri())  # returns once the page has loaded and drawn
+    opened = time.perf_counter() - start
+    assert browser.execute_script(VIEW)["level"] == "neurons"
+    assert opened <= 2.0
+    redraw = browser.execute_script(
+        f"const api = {API}, times = [];"
+        "for (const k of [1, 2, 3, 10, 20, api.steps]) {"
+        "  const t = performance.now(); api.step(k);"
+        "  document.querySelector('.mg-explore .mg-graph').getBoundingClientRect();"
+        "  times.push(performance.now() - t); }"
+        "return times;"
+    )
+    assert max(redraw) <= 100, redraw
+    shot(browser, "digits-neurons-last-1400")
+    root.backward()
+    w = model.layers[0].neurons[5].w[17]
+    assert browser.execute_script(f"return {API}.value(arguments[0])", w.label) == {
+        "data": w.data,
+        "grad": w.grad,
+    }
+    print(f"digits page: {size / 1e6:.2f} MB, opened in {opened:.2f} s, steps {redraw} ms")

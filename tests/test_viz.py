@@ -765,12 +765,15 @@ def test_explore_needs_no_graphviz(monkeypatch, tmp_path):
     names = {v["name"]: v for v in data["values"].values()}
     assert set(names) == {"x1", "x2", "w1", "w2", "b", "x1*w1", "x2*w2", "x1*w1 + x2*w2", "n", "o"}
     # laid out left to right: every input is left of its op, every op left of its output
-    for edge in data["edges"]:
-        tail = data["values"].get(edge["from"]) or data["ops"][edge["from"]]
-        head = data["values"].get(edge["to"]) or data["ops"][edge["to"]]
-        assert tail["x"] + tail["w"] <= edge["points"][0] + 0.1
-        assert edge["points"][-2] <= head["x"] + 0.1 < head["x"] + head["w"]
-    assert names["x1"]["x"] < names["x1*w1"]["x"] < names["n"]["x"] < names["o"]["x"]
+    assert list(data["levels"]) == ["values"]  # no neurons: one level
+    level = data["levels"]["values"]
+    box = level["boxes"]
+    for edge in level["edges"]:
+        (x, _, w, _), (head_x, _, head_w, _) = box[edge["from"]], box[edge["to"]]
+        assert x + w <= edge["points"][0] + 0.1
+        assert edge["points"][-2] <= head_x + 0.1 < head_x + head_w
+    ids = {v["name"]: k for k, v in data["values"].items()}
+    assert box[ids["x1"]][0] < box[ids["x1*w1"]][0] < box[ids["n"]][0] < box[ids["o"]][0]
 
 
 def test_unlabelled_values_are_named_by_short_expressions():
@@ -829,9 +832,10 @@ def test_each_step_has_the_local_derivatives_formula_with_its_numbers():
     xs = [Value(2.0, "s"), Value(4.0, "t")]
     z = linear(ws, xs, Value(0.25, "c"))
     data = page_data(explore(z))
-    assert formula_of(data, z.label or "#0", "q") == ["x_2", "4.0000", "w_2"]
-    assert formula_of(data, z.label or "#0", "s") == ["w_1", "0.5000", "x_1"]
-    assert formula_of(data, z.label or "#0", "c") == ["1.0", "1.0", "b"]
+    # w.x + b is a neuron of its own: it is named so
+    assert formula_of(data, "neuron 1", "q") == ["x_2", "4.0000", "w_2"]
+    assert formula_of(data, "neuron 1", "s") == ["w_1", "0.5000", "x_1"]
+    assert formula_of(data, "neuron 1", "c") == ["1.0", "1.0", "b"]
     # an op given as functions has no formula text: the page shows the number alone
     cube = primitive(lambda x: x**3, lambda x: 3 * x**2, name="cube")
     data = page_data(explore(cube(Value(2.0, "x"))))
@@ -857,6 +861,7 @@ def test_depth_counts_the_inputs_it_leaves_out():
     data = page_data(explore(g["o"], depth=2))  # o and n
     assert sorted(v["name"] for v in data["values"].values()) == ["n", "o"]
     (n_op,) = [o for k, o in data["ops"].items() if data["values"][k[:-2]]["name"] == "n"]
+    assert n_op["cells"] == []  # no edge comes in
     assert n_op["more"] == 2  # x1*w1 + x2*w2 and b are cut off
 
 

@@ -2,13 +2,16 @@
   "use strict";
   var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(root.querySelector("script.mg-data").textContent);
-  var values = data.values, ops = data.ops, backward = data.backward, forward = data.forward;
+  var values = data.values, ops = data.ops, levels = data.levels;
+  var backward = data.backward, forward = data.forward;
   var panel = root.querySelector(".mg-panel"), info = root.querySelector(".mg-info");
   var counter = root.querySelector(".mg-counter");
   var box = root.querySelector(".mg-graph"), zoom = root.querySelector('[data-act="zoom"]');
-  var state = { mode: "backward", k: { backward: 0, forward: 0 }, timer: null, focused: null };
+  var state = { mode: "backward", level: data.start, k: {}, timer: null, focused: null };
   var ids = Object.keys(values), byName = {};
   ids.forEach(function (id) { if (!(values[id].name in byName)) { byName[values[id].name] = id; } });
+  var incoming = {};  // how many steps of the backward pass go into each Value
+  backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
 
   function esc(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -19,8 +22,12 @@
       esc(pair[1]) + '">' + esc(pair[0]) + "</span>";
   }
   function who(id) { return '<span class="mg-name">' + esc(values[id].name) + "</span>"; }
+  function lv() { return levels[state.level]; }
+  // the box that shows Value id at level L: its own, its unit's, or null (a weight)
+  function boxOf(L, id) { var b = levels[L].box[id]; return b === undefined ? id : b; }
+  function unitOf(id) { return lv().units[boxOf(state.level, id)]; }
 
-  // ---- drawing: the boxes and edges laid out in Python, as SVG ----
+  // ---- drawing: the boxes and edges laid out in Python, as SVG, one level at a time ----
   function make(tag, attrs, parent, text) {
     var e = document.createElementNS(SVG, tag);
     Object.keys(attrs).forEach(function (a) { e.setAttribute(a, attrs[a]); });
@@ -28,13 +35,6 @@
     if (parent) { parent.appendChild(e); }
     return e;
   }
-  var svg = make("svg", { width: data.width, height: data.height,
-    viewBox: "0 0 " + data.width + " " + data.height, "class": "mg-svg" }, box);
-  var marker = make("marker", { id: root.id + "-arrow", viewBox: "0 0 8 8", refX: 8, refY: 4,
-    markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" }, make("defs", {}, svg));
-  make("path", { d: "M0,0 L8,4 L0,8 z", "class": "mg-arrow" }, marker);
-  var shapes = {}, texts = {}, cells = {};  // by id: the group; a Value's texts; op cells
-
   function curve(p) {
     var d = "M" + p[0] + "," + p[1];
     for (var i = 2; i < p.length; i += 2) {
@@ -43,142 +43,285 @@
     }
     return d;
   }
-  data.edges.forEach(function (e) {
-    var g = make("g", { "class": "mg-edge", "data-id": e.id }, svg);
-    make("title", {}, g, values[e.from] ? values[e.from].name + " → " + ops[e.to].name +
-      " (makes " + values[e.to.slice(0, -2)].name + ")" : ops[e.from].name + " → " +
-      values[e.to].name);
-    make("path", { d: curve(e.points), "marker-end": "url(#" + root.id + "-arrow)" }, g);
-    shapes[e.id] = g;
-  });
-  ids.forEach(function (id) {
-    var v = values[id], g = make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
-      transform: "translate(" + v.x + "," + v.y + ")" }, svg);
+  function nameOf(L, id) {
+    if (values[id]) { return values[id].name; }
+    if (ops[id]) { return ops[id].name + " (making " + values[id.slice(0, -2)].name + ")"; }
+    return levels[L].units[id].name;
+  }
+
+  // A drawing: its shapes (each tagged with the id it shows), a Value's texts, op cells.
+  function Drawing(L, svg) {
+    this.level = L; this.svg = svg; this.list = []; this.texts = []; this.cells = {};
+    this.units = []; this.edgeOf = {}; this.inner = {};
+  }
+  Drawing.prototype.tag = function (el, id) { el.mgId = id; this.list.push(el); return el; };
+  Drawing.prototype.edge = function (parent, id, points, title) {
+    var g = this.tag(make("g", { "class": "mg-edge", "data-id": id }, parent), id);
+    make("title", {}, g, title);
+    make("path", { d: curve(points), "marker-end": "url(#" + root.id + "-arrow)" }, g);
+    return g;
+  };
+  Drawing.prototype.value = function (parent, id, x, y, w) {
+    var v = values[id], g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
+      transform: "translate(" + x + "," + y + ")" }, parent), id);
     var title = make("title", {}, g);
-    make("rect", { width: v.w, height: v.h, rx: 4 }, g);
+    make("rect", { width: w, height: 59, rx: 4 }, g);
     make("text", { x: 8, y: 18, "class": "mg-label" }, g, v.name);
-    texts[id] = { data: make("text", { x: 8, y: 35 }, g), grad: make("text", { x: 8, y: 52 }, g),
-      title: title };
-    shapes[id] = g;
+    this.texts.push({ id: id, data: make("text", { x: 8, y: 35 }, g),
+      grad: make("text", { x: 8, y: 52 }, g), title: title });
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
     g.addEventListener("blur", function () {
       if (state.focused === id) { state.focused = null; describe(); }
     });
-  });
-  Object.keys(ops).forEach(function (id) {
-    var o = ops[id], g = make("g", { "class": "mg-op", "data-id": id,
-      transform: "translate(" + o.x + "," + o.y + ")" }, svg);
+  };
+  Drawing.prototype.op = function (parent, id, x, y) {
+    var o = ops[id], g = this.tag(make("g", { "class": "mg-op", "data-id": id,
+      transform: "translate(" + x + "," + y + ")" }, parent), id), self = this;
     make("title", {}, g, o.name + ", making " + values[id.slice(0, -2)].name +
       ": each cell is the local derivative for the edge that enters it");
     make("rect", { x: o.cw, width: o.w - o.cw, height: o.h, "class": "mg-opname" }, g);
-    make("text", { x: o.cw + (o.w - o.cw) / 2, y: o.h / 2 + 5, "text-anchor": "middle" }, g, o.name);
-    cells[id] = {};
-    var top = o.cells.length ? o.cells[0].y - 10 : 0;
+    make("text", { x: o.cw + (o.w - o.cw) / 2, y: o.h / 2 + 5, "text-anchor": "middle" }, g,
+      o.name);
     o.cells.forEach(function (c) {
       var cg = make("g", { "class": "mg-cell", "data-slot": c.slot }, g);
       make("rect", { y: c.y - 10, width: o.cw, height: 20 }, cg);
       make("text", { x: o.cw - 6, y: c.y + 5, "text-anchor": "end" }, cg, c.local[0]);
-      cells[id][c.slot] = cg;
+      self.cells[id + ":" + c.slot] = cg;
     });
     if (o.more) {
-      make("text", { x: 6, y: top + 20 * o.cells.length + 14, "class": "mg-more" }, g,
-        "… " + o.more + " more");
+      make("text", { x: 6, y: o.h - 5, "class": "mg-more" }, g, "… " + o.more + " more");
     }
     make("rect", { width: o.w, height: o.h, "class": "mg-frame" }, g);
-    shapes[id] = g;
-  });
-  var incoming = {};  // how many steps of the backward pass go into each Value
-  backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
+  };
+  Drawing.prototype.unit = function (parent, id, b) {
+    var u = levels[this.level].units[id], g = this.tag(make("g", { "class": "mg-unit",
+      "data-id": id, transform: "translate(" + b[0] + "," + b[1] + ")" }, parent), id);
+    make("title", {}, g, u.name + ": " + u.op + (u.neuron ? " (click to open it)" : ""));
+    make("rect", { width: b[2], height: b[3], rx: 8 }, g);
+    make("text", { x: 8, y: 18, "class": "mg-label" }, g, u.name);
+    make("text", { x: 8, y: 35, "class": "mg-unitop" }, g, u.op);
+    var rows = u.outs.map(function (out, i) {
+      return { id: out, row: make("text", { x: 8, y: 52 + 17 * i }, g),
+        second: u.neuron ? make("text", { x: 8, y: 69 }, g) : null };
+    });
+    this.units.push({ rows: rows, neuron: u.neuron });
+    if (u.neuron) {
+      g.classList.add("mg-openable");
+      g.addEventListener("click", function () { api.expand(u.name); });
+    }
+  };
 
-  function last() { return state.mode === "backward" ? backward.length : forward.length; }
+  function draw(L) {
+    var level = levels[L];
+    var svg = make("svg", { width: level.width, height: level.height, "data-level": L,
+      viewBox: "0 0 " + level.width + " " + level.height, "class": "mg-svg" }, box);
+    var marker = make("marker", { id: root.id + "-arrow", viewBox: "0 0 8 8", refX: 8, refY: 4,
+      markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" },
+    make("defs", {}, svg));
+    make("path", { d: "M0,0 L8,4 L0,8 z", "class": "mg-arrow" }, marker);
+    var d = new Drawing(L, svg);
+    level.edges.forEach(function (e) {
+      var title = nameOf(L, e.from) + " → " + nameOf(L, e.to);
+      if (level.units[e.to]) {
+        var u = level.units[e.to], k = Number(e.id.split("_")[1]);
+        var ws = u.weights[k].filter(Boolean).map(function (w) {
+          return values[w].name + " = " + values[w].data[0];
+        });
+        title += ", weight " + ws.join(", ");
+      }
+      d.edge(svg, e.id, e.points, title);
+      e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
+    });
+    Object.keys(level.boxes).forEach(function (id) {
+      var b = level.boxes[id];
+      if (values[id]) { d.value(svg, id, b[0], b[1], b[2]); }
+      else if (ops[id]) { d.op(svg, id, b[0], b[1]); }
+      else { d.unit(svg, id, b); }
+    });
+    return d;
+  }
+  var drawings = {};
+  function drawing() {
+    var L = state.level;
+    if (!drawings[L]) { drawings[L] = draw(L); }
+    Object.keys(drawings).forEach(function (k) { drawings[k].svg.style.display = k === L ? "" : "none"; });
+    return drawings[L];
+  }
 
-  // The gradients after k backward steps.
-  function gradsAt(k) {
+  // A neuron opened in place: its scalar graph (b, w_i, x_i -> w·x+b -> activation) drawn
+  // over its box, from the box's corner; every other box stays where it is.
+  function open(d, uid) {
+    var u = levels[d.level].units[uid], b = levels[d.level].boxes[uid];
+    var z = u.sums[0], zop = ops[z + "op"], out = u.outs[0], n = u.inputs.length;
+    var slots = [u.params[0][0]].concat(u.params[0].slice(1), u.inputs);  // by slot
+    var wide = levels.values.boxes, width = 0;
+    zop.cells.forEach(function (c) { width = Math.max(width, wide[slots[c.slot]][2]); });
+    var g = make("g", { "class": "mg-inner", "data-unit": uid,
+      transform: "translate(" + b[0] + "," + b[1] + ")" }, d.svg);
+    var frame = make("rect", { "class": "mg-innerframe", rx: 8 }, g);
+    make("title", {}, g, u.name + " opened: click its name to close");
+    var head = make("text", { x: 10, y: 18, "class": "mg-label mg-close" }, g, "× " + u.name);
+    head.addEventListener("click", function () { api.expand(u.name); });
+    var top = 28, gap = 8, rows = zop.cells.length, tall = rows * (59 + gap);
+    var opX = 10 + width + 60, opY = top + tall / 2 - zop.h / 2;
+    var inner = new Drawing(d.level, d.svg);
+    inner.cells = d.cells;
+    zop.cells.forEach(function (c, r) {
+      var id = slots[c.slot], y = top + r * (59 + gap);
+      if (!id) { return; }
+      inner.edge(g, "e" + z.slice(1) + "_" + c.slot, [10 + width, y + 29.5, opX, opY + c.y],
+        values[id].name + " → " + zop.name);
+      inner.value(g, id, 10, y, wide[id][2]);
+    });
+    inner.op(g, z + "op", opX, opY);
+    var x = opX + zop.w + 50, mid = top + tall / 2;
+    inner.edge(g, z + "out", [opX + zop.w, mid, x, mid], zop.name + " → " + values[z].name);
+    inner.value(g, z, x, mid - 29.5, wide[z][2]);
+    x += wide[z][2];
+    if (out !== z) {
+      var aop = ops[out + "op"], ax = x + 50;
+      inner.edge(g, "e" + out.slice(1) + "_0", [x, mid, ax, mid], values[z].name + " → " + aop.name);
+      inner.op(g, out + "op", ax, mid - aop.h / 2);
+      x = ax + aop.w + 50;
+      inner.edge(g, out + "out", [ax + aop.w, mid, x, mid], aop.name + " → " + values[out].name);
+      inner.value(g, out, x, mid - 29.5, wide[out][2]);
+      x += wide[out][2];
+    }
+    var w = x + 10, h = top + Math.max(tall, 59) + 4;
+    frame.setAttribute("width", w);
+    frame.setAttribute("height", h);
+    // the picture grows to hold the opened neuron
+    var sw = Math.max(Number(d.svg.getAttribute("width")), b[0] + w + 8);
+    var sh = Math.max(Number(d.svg.getAttribute("height")), b[1] + h + 8);
+    d.svg.setAttribute("width", sw);
+    d.svg.setAttribute("height", sh);
+    d.svg.setAttribute("viewBox", "0 0 " + sw + " " + sh);
+    d.inner[uid] = { group: g, drawing: inner, boxes: n * 2 + 1 + (out !== z ? 2 : 1) };
+  }
+
+  // ---- the state after k steps of the current level and mode ----
+  function key() { return state.level + ":" + state.mode; }
+  function groups() { return state.mode === "backward" ? lv().groups : lv().fgroups; }
+  function last() { return groups().length; }
+  function at() { return state.k[key()] || 0; }
+  function applied(k) {  // the value steps of the first k backward steps of this level
+    var gs = lv().groups, out = [];
+    for (var i = 0; i < k; i++) { out = out.concat(gs[i]); }
+    return out;
+  }
+  function gradsAfter(list) {
     var grads = {};
     grads[data.root] = data.seed;
-    for (var i = 0; i < k; i++) { grads[backward[i].to] = backward[i].after; }
+    list.forEach(function (i) { grads[backward[i].to] = backward[i].after; });
     return grads;
   }
-
-  // The state after k steps: what is reached, what is hot, what must be in view.
-  function current() {
-    var reached = {}, hot = [], target = [], cell = null, k = state.k[state.mode];
+  function mark(set, d, id) {  // id and what shows it at this level
+    set[id] = true;
+    if (values[id]) { var b = boxOf(state.level, id); if (b) { set[b] = true; } }
+    if (d.edgeOf[id]) { set[d.edgeOf[id]] = true; }
+  }
+  function current(d) {
+    var reached = {}, hot = {}, target = [], cells = [], k = at(), gs = groups();
+    var grads = gradsAfter(applied(state.mode === "backward" ? k : lastBackward()));
     if (state.mode === "backward") {
-      reached[data.root] = true;
-      for (var i = 0; i < k; i++) {
+      mark(reached, d, data.root);
+      applied(k).forEach(function (i) {
         var s = backward[i];
-        reached[s.to] = reached[s.node + "op"] = reached[s.node + "out"] = reached[s.edge] = true;
-      }
+        [s.to, s.node + "op", s.node + "out", s.edge].forEach(function (id) { mark(reached, d, id); });
+      });
       if (k > 0) {
-        var c = backward[k - 1];
-        hot = [c.node, c.node + "op", c.node + "out", c.to, c.edge];
-        target = [c.to, c.edge, c.node + "op"];
-        cell = [c.node + "op", c.slot];
+        gs[k - 1].forEach(function (i) {
+          var s = backward[i];
+          [s.node, s.node + "op", s.node + "out", s.to, s.edge].forEach(function (id) {
+            mark(hot, d, id);
+          });
+          cells.push(s.node + "op:" + s.slot);
+        });
+        var s0 = backward[gs[k - 1][0]], src = boxOf(state.level, s0.node);
+        target = gs[k - 1].length === 1 ?
+          [boxOf(state.level, s0.to) || d.edgeOf[s0.edge], d.edgeOf[s0.edge] || s0.edge,
+            levels[state.level].boxes[s0.node + "op"] ? s0.node + "op" : src] : [src];
       } else {
-        target = [data.root];
+        target = [boxOf(state.level, data.root)];
       }
     } else {
-      ids.forEach(function (id) { if (!values[id].op) { reached[id] = true; } });
+      ids.forEach(function (id) { if (!values[id].op) { mark(reached, d, id); } });
       for (var j = 0; j < k; j++) {
-        var f = forward[j];
-        reached[f.value] = reached[f.value + "op"] = reached[f.value + "out"] = true;
-        f.edges.forEach(function (e) { reached[e] = true; });
+        gs[j].forEach(function (i) {
+          var f = forward[i];
+          [f.value, f.value + "op", f.value + "out"].concat(f.edges).forEach(function (id) {
+            mark(j === k - 1 ? hot : reached, d, id);
+            mark(reached, d, id);
+          });
+        });
       }
-      if (k > 0) {
-        var h = forward[k - 1];
-        hot = [h.value, h.value + "op", h.value + "out"].concat(h.edges);
-        target = [h.value, h.value + "op"];
-      }
+      if (k > 0) { target = [boxOf(state.level, forward[gs[k - 1][0]].value)]; }
     }
-    return { grads: gradsAt(state.k.backward), reached: reached, hot: hot, target: target,
-      cell: cell };
+    return { grads: grads, reached: reached, hot: hot, target: target, cells: cells };
   }
+  function lastBackward() { return state.k[state.level + ":backward"] || 0; }
 
-  var lit = [];  // the elements now highlighted or greyed, to clear on the next render
-  function render() {
-    var now = current(), backwardMode = state.mode === "backward";
-    lit.forEach(function (g) { g.classList.remove("mg-hot", "mg-muted"); });
-    lit = [];
-    Object.keys(shapes).forEach(function (id) {
-      if (!now.reached[id] && now.hot.indexOf(id) < 0) {
-        shapes[id].classList.add("mg-muted");
-        lit.push(shapes[id]);
-      }
+  function paint(d, now) {
+    var backwardMode = state.mode === "backward";
+    d.list.forEach(function (el) {
+      el.classList.toggle("mg-hot", !!now.hot[el.mgId]);
+      el.classList.toggle("mg-muted", !now.hot[el.mgId] && !now.reached[el.mgId]);
     });
-    now.hot.forEach(function (id) {
-      if (shapes[id]) { shapes[id].classList.add("mg-hot"); lit.push(shapes[id]); }
-    });
-    if (now.cell) {
-      var cg = cells[now.cell[0]][now.cell[1]];
-      cg.classList.add("mg-hot");
-      lit.push(cg);
-    }
-    ids.forEach(function (id) {
-      var t = texts[id], shown = backwardMode || now.reached[id];
-      var grad = now.grads[id] || data.zero;
-      t.data.textContent = "data " + (shown ? values[id].data[0] : "?");
+    d.texts.forEach(function (t) {
+      var v = values[t.id], shown = backwardMode || now.reached[t.id];
+      var grad = now.grads[t.id] || data.zero;
+      t.data.textContent = "data " + (shown ? v.data[0] : "?");
       t.grad.textContent = "grad " + (backwardMode ? grad[0] : "·");
-      t.title.textContent = values[id].name + "\ndata " +
-        (shown ? values[id].data[1] : "not computed yet") +
+      t.title.textContent = v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
         (backwardMode ? "\ngrad " + grad[1] : "");
     });
-    counter.textContent = (backwardMode ? "step " : "forward ") + state.k[state.mode] + " / " +
-      last();
+    d.units.forEach(function (u) {
+      u.rows.forEach(function (r) {
+        var shown = backwardMode || now.reached[r.id], grad = now.grads[r.id] || data.zero;
+        var dataText = shown ? values[r.id].data[0] : "?", gradText = backwardMode ? grad[0] : "·";
+        if (u.neuron) {
+          r.row.textContent = "data " + dataText;
+          r.second.textContent = "grad " + gradText;
+        } else {
+          r.row.textContent = values[r.id].name.slice(0, 8).padEnd(9) + dataText.padStart(8) +
+            " " + gradText.padStart(8);
+        }
+      });
+    });
+    Object.keys(d.inner).forEach(function (uid) { paint(d.inner[uid].drawing, now); });
+    if (d.lit) { d.lit.forEach(function (c) { c.classList.remove("mg-hot"); }); }
+    d.lit = now.cells.map(function (c) { return d.cells[c]; }).filter(Boolean);
+    d.lit.forEach(function (c) { c.classList.add("mg-hot"); });
+  }
+
+  function render() {
+    var d = drawing(), now = current(d), backwardMode = state.mode === "backward";
+    paint(d, now);
+    counter.textContent = (backwardMode ? "step " : "forward ") + at() + " / " + last();
     panel.innerHTML = backwardMode ? backwardText() : forwardText();
     root.querySelectorAll("button[data-mode]").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-mode") === state.mode));
     });
+    root.querySelectorAll("button[data-level]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-level") === state.level));
+    });
     describe();
-    reveal(now.target);
+    reveal(d, now.target);
   }
 
   // When the graph overflows its box, scroll it so the step is in view: along each axis,
   // stay if the step is visible already, else centre it. A step longer than the box (an
-  // edge across the picture) is centred on its Value, target[0].
-  function reveal(target) {
-    var rects = target.map(function (id) { return shapes[id]; }).filter(Boolean)
-      .map(function (g) { return g.getBoundingClientRect(); });
+  // edge across the picture) is centred on its first part, target[0].
+  function reveal(d, target) {
+    var wanted = {};
+    target.forEach(function (id) { if (id) { wanted[id] = true; } });
+    var rects = [];
+    target.forEach(function (id) {
+      d.list.forEach(function (el) {
+        if (el.mgId === id && wanted[id]) { rects.push(el.getBoundingClientRect()); wanted[id] = false; }
+      });
+    });
     if (!rects.length) { return; }
     var view = box.getBoundingClientRect();
     function shift(lo, hi, start, size) {
@@ -205,16 +348,23 @@
       ", " + esc(s.formula[2]) + " = " + esc(values[s.to].name) + ")</span></p>";
   }
 
-  function backwardText() {
-    var k = state.k.backward;
-    if (k === 0) {
-      return "<p>Before the backward pass: the gradient of " + who(data.root) + " with respect " +
-        "to itself is " + num("mg-seed", data.seed) + "; every other accumulator starts at 0.</p>" +
-        '<p class="mg-hint">' + backward.length + " steps follow, one edge each: upstream " +
-        "gradient × local derivative = contribution, added to the input's gradient.</p>";
+  function forkText(s, upto) {
+    var total = incoming[s.to];
+    if (total < 2) { return ""; }
+    var parts = [], seen = 0;
+    for (var i = 0; i <= upto; i++) {
+      if (backward[i].to === s.to) { parts.push(num("mg-part", backward[i].contribution)); seen++; }
     }
-    var s = backward[k - 1];
-    var lines = [
+    var rest = seen < total ? ' <span class="mg-hint">(' + seen + " of " + total + " so far; " +
+      (total - seen) + " to come)</span>" : ' <span class="mg-hint">(all ' + total + ")</span>";
+    return "<p>fork: " + who(s.to) + " feeds " + total + " edges, so its gradient is the " +
+      "sum of " + total + " contributions: " + parts.join(" + ") + " = " +
+      num("mg-sum", s.after) + rest + "</p>";
+  }
+
+  function stepText(k, i) {
+    var s = backward[i];
+    return [
       "<p>Step " + k + ": from " + who(s.node) + " (" + esc(values[s.node].op) +
         ") back to its input " + who(s.to) + "</p>",
       formulaText(s),
@@ -222,30 +372,58 @@
         num("mg-contribution", s.contribution) + ' <span class="mg-hint">(upstream gradient × ' +
         "local derivative = contribution)</span></p>",
       "<p>gradient of " + who(s.to) + ": " + num("mg-before", s.before) + " + " +
-        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) + "</p>"
-    ];
-    var total = incoming[s.to];
-    if (total > 1) {
-      var parts = [], seen = 0;
-      for (var i = 0; i < k; i++) {
-        if (backward[i].to === s.to) { parts.push(num("mg-part", backward[i].contribution)); seen++; }
-      }
-      var rest = seen < total ? ' <span class="mg-hint">(' + seen + " of " + total + " so far; " +
-        (total - seen) + " to come)</span>" : ' <span class="mg-hint">(all ' + total + ")</span>";
-      lines.push("<p>fork: " + who(s.to) + " feeds " + total + " edges, so its gradient is the " +
-        "sum of " + total + " contributions: " + parts.join(" + ") + " = " +
-        num("mg-sum", s.after) + rest + "</p>");
+        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) + "</p>",
+      forkText(s, i)
+    ].join("");
+  }
+
+  var ROWS = 12;  // the edges of a unit's step listed in full; the rest are counted
+  function groupText(k, g) {
+    var u = unitOf(backward[g[0]].node);
+    var rows = g.slice(0, ROWS).map(function (i) {
+      var s = backward[i], f = s.formula ? ' <span class="mg-hint">(d ' + esc(values[s.node].op) +
+        " / d " + esc(s.formula[2]) + " = " + esc(s.formula[0]) + ")</span>" : "";
+      return "<tr><td>" + who(s.to) + "</td><td>" + num("mg-grad", s.grad) + " × " +
+        num("mg-local", s.local) + " = " + num("mg-contribution", s.contribution) + f +
+        "</td><td>" + num("mg-before", s.before) + " → " + num("mg-after", s.after) + "</td></tr>";
+    });
+    var more = g.length > ROWS ? '<p class="mg-hint">… and ' + (g.length - ROWS) +
+      " more edges, each the same rule</p>" : "";
+    var s0 = backward[g[0]], head = u ? (u.neuron ? "neuron " : "layer ") +
+      '<span class="mg-name">' + esc(u.name) + "</span> (" + esc(u.op) + ") sends its " +
+      "output's gradient back through " + g.length + " edges: to each input and each of its " +
+      "weights" : who(s0.node) + " (" + esc(values[s0.node].op) + ") sends its gradient back " +
+      "to its " + g.length + " inputs";
+    return "<p>Step " + k + ": " + head + "</p>" +
+      '<table class="mg-rows"><tr><th>into</th><th>upstream gradient × local derivative = ' +
+      "contribution</th><th>gradient</th></tr>" + rows.join("") + "</table>" + more;
+  }
+
+  function backwardText() {
+    var k = at();
+    if (k === 0) {
+      return "<p>Before the backward pass: the gradient of " + who(data.root) + " with respect " +
+        "to itself is " + num("mg-seed", data.seed) + "; every other accumulator starts at 0.</p>" +
+        '<p class="mg-hint">' + last() + " steps follow" + (state.level === "values" ?
+        ", one edge each" : ", one box each") + ": upstream gradient × local derivative = " +
+        "contribution, added to the input's gradient.</p>";
     }
-    return lines.join("");
+    var g = groups()[k - 1];
+    return g.length > 1 || unitOf(backward[g[0]].node) ? groupText(k, g) : stepText(k, g[0]);
   }
 
   function forwardText() {
-    var k = state.k.forward;
+    var k = at();
     if (k === 0) {
-      return "<p>Forward pass: the leaves hold their data; " + forward.length + " Values follow " +
+      return "<p>Forward pass: the leaves hold their data; " + last() + " boxes follow " +
         "in topological order, each computed from its inputs.</p>";
     }
-    var f = forward[k - 1], v = values[f.value];
+    var g = groups()[k - 1], f = forward[g[g.length - 1]], v = values[f.value];
+    var u = unitOf(f.value);
+    if (u) {
+      return "<p>" + esc(u.name) + " = " + esc(u.op) + " of its " + u.inputs.length +
+        " inputs = " + num("mg-data", v.data) + "</p>";
+    }
     var inputs = f.inputs.map(function (id) { return id === null ? "…" : who(id); });
     return "<p>" + who(f.value) + " = " + esc(v.op) + "(" + inputs.join(", ") + ") = " +
       num("mg-data", v.data) + "</p>";
@@ -257,12 +435,14 @@
       info.textContent = "Hover over or tab to a Value for its full-precision data and gradient.";
       return;
     }
-    info.textContent = texts[id].title.textContent.replace(/\n/g, "   ");
+    var now = current(drawing()), grad = now.grads[id] || data.zero;
+    info.textContent = values[id].name + "   data " + values[id].data[1] +
+      (state.mode === "backward" ? "   grad " + grad[1] : "");
   }
 
   function go(k) {
-    state.k[state.mode] = Math.max(0, Math.min(last(), k));
-    if (state.k[state.mode] === last()) { stop(); }
+    state.k[key()] = Math.max(0, Math.min(last(), k));
+    if (at() === last()) { stop(); }
     render();
   }
   function stop() {
@@ -271,21 +451,25 @@
   }
   function play() {
     if (state.timer !== null) { stop(); return; }
-    if (state.k[state.mode] === last()) { state.k[state.mode] = 0; }
+    if (at() === last()) { state.k[key()] = 0; }
     root.querySelector('[data-act="play"]').textContent = "pause ❚❚";
-    state.timer = setInterval(function () { go(state.k[state.mode] + 1); }, 900);
+    state.timer = setInterval(function () { go(at() + 1); }, 900);
     render();
   }
-  function fitted() { return !box.classList.contains("mg-actual"); }
+  function fit() {
+    var level = lv(), fits = box.clientWidth >= (11 / 13) * level.width;
+    box.classList.toggle("mg-actual", !fits);
+    zoom.setAttribute("aria-pressed", String(!fits));
+  }
   var actions = {
     first: function () { stop(); go(0); },
-    prev: function () { stop(); go(state.k[state.mode] - 1); },
-    next: function () { stop(); go(state.k[state.mode] + 1); },
+    prev: function () { stop(); go(at() - 1); },
+    next: function () { stop(); go(at() + 1); },
     last: function () { stop(); go(last()); },
     play: play,
     zoom: function () {
       zoom.setAttribute("aria-pressed", String(box.classList.toggle("mg-actual")));
-      reveal(current().target);
+      reveal(drawing(), current(drawing()).target);
     }
   };
   root.querySelectorAll("button[data-act]").forEach(function (b) {
@@ -296,25 +480,32 @@
     state.mode = name;
     render();
   }
+  function level(name) {
+    if (!levels[name]) {
+      throw new Error("no level " + name + " here: " + Object.keys(levels).join(", "));
+    }
+    stop();
+    state.level = name;
+    drawing();
+    fit();
+    render();
+  }
   root.querySelectorAll("button[data-mode]").forEach(function (b) {
     b.addEventListener("click", function () { mode(b.getAttribute("data-mode")); });
   });
+  root.querySelectorAll("button[data-level]").forEach(function (b) {
+    b.addEventListener("click", function () { level(b.getAttribute("data-level")); });
+  });
   var keys = { ArrowRight: "next", ArrowDown: "next", ArrowLeft: "prev", ArrowUp: "prev",
     Home: "first", End: "last", p: "play", z: "zoom" };
-  function key(event) {
+  function press(event) {
     var act = keys[event.key];
     if (!act || event.altKey || event.ctrlKey || event.metaKey) { return; }
     event.preventDefault();
     event.stopPropagation();
     actions[act]();
   }
-  root.addEventListener("keydown", key);
-
-  // Fitted to the width, the 13px text must stay at least 11px: else start at actual size.
-  if (box.clientWidth > 0 && box.clientWidth < (11 / 13) * data.width && fitted()) {
-    actions.zoom();
-  }
-  render();
+  root.addEventListener("keydown", press);
 
   // The API for tests and pages that embed explorers: window.micrograd.explorers.
   function find(name) {
@@ -323,30 +514,53 @@
   }
   var api = {
     element: root,
-    steps: backward.length,
+    get steps() { return lv().groups.length; },
     step: function (k) {
       if (state.mode !== "backward") { mode("backward"); }
       stop();
       go(k);
-      return state.k.backward;
+      return at();
     },
     value: function (name) {
-      var id = find(name), grad = current().grads[id] || data.zero;
+      var id = find(name), grad = gradsAfter(applied(lastBackward()))[id] || data.zero;
       return { data: Number(values[id].data[1]), grad: Number(grad[1]) };
     },
     level: function (name) {
-      if (name !== "values") { throw new Error("this explorer shows the level 'values' only"); }
-      return ids.length;
+      level(name);
+      var boxes = levels[name].boxes;
+      return Object.keys(boxes).filter(function (id) { return !ops[id]; }).length;
+    },
+    expand: function (name) {
+      if (!levels.neurons) { throw new Error("this graph has no neurons to open"); }
+      var units = levels.neurons.units, uid = Object.keys(units).filter(function (u) {
+        return units[u].name === name;
+      })[0];
+      if (!uid) { throw new Error("no neuron is shown with the name " + name); }
+      if (state.level !== "neurons") { level("neurons"); }
+      var d = drawing();
+      if (d.inner[uid]) {
+        d.inner[uid].group.remove();
+        delete d.inner[uid];
+        render();
+        return 0;
+      }
+      open(d, uid);
+      render();
+      return d.inner[uid].boxes;
     }
   };
   var page = window.micrograd = window.micrograd || {};
   page.explorers = page.explorers || [];
   page.explorers.push(api);
+
+  drawing();
+  fit();
+  render();
   // A page of its own: the keys work at once, without a click into the explorer first.
   if (root.parentNode === document.body && page.explorers.length === 1) {
     document.addEventListener("keydown", function (event) {
       if (event.target === document.body || event.target === document.documentElement) {
-        key(event);
+        press(event);
       }
     });
     root.focus({ preventScroll: true });
