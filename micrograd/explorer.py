@@ -37,7 +37,7 @@ from micrograd.engine import (
     topological_order,
 )
 from micrograd.layout import Edge, layered_layout
-from micrograd.units import LEVELS, Unit, units_of
+from micrograd.units import LEVELS, Unit, boxes_of, units_of
 from micrograd.viz import _check_root, _fmt, _input_order, _walk, trace_backward
 
 __all__ = ["Explorer", "explore"]
@@ -325,27 +325,16 @@ class _Context:
     ) -> None:
         self.index, self.names, self.ops, self.widths = index, names, ops, widths
         self.seen, self.backward, self.forward = seen, backward, forward
-        self.readers: dict[Value, list[Value]] = {}
-        for v in index:
-            for p in v._prev:
-                if p in index:
-                    self.readers.setdefault(p, []).append(v)
 
     def vid(self, v: Value) -> str:
         return f"v{self.index[v]}"
 
     def boxes_of(self, units: list[Unit]) -> dict[Value, str | None]:
-        """The box that shows each Value: its own, its unit's, or None for a parameter
-        that only units read (it rides on their edges)."""
-        box: dict[Value, str | None] = {v: self.vid(v) for v in self.index}
-        inside = {v for u in units for v in u.inside}
-        for u in units:
-            for v in u.inside:
-                box[v] = u.id
-            for p in (p for params in u.params for p in params):
-                if p in box and all(r in inside for r in self.readers.get(p, [])):
-                    box[p] = None
-        return box
+        """The id of the box that shows each Value (see `micrograd.units.boxes_of`)."""
+        return {
+            v: None if b is None else b.id if isinstance(b, Unit) else self.vid(b)
+            for v, b in boxes_of(self.index, units).items()
+        }
 
     def level(self, units: list[Unit]) -> dict[str, Any]:
         """One level's boxes (laid out), edges (with the value edges each stands for),

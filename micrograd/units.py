@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from micrograd import ops
 from micrograd.engine import Value, op_of
 
-__all__ = ["LEVELS", "Unit", "units_of"]
+__all__ = ["LEVELS", "Unit", "boxes_of", "units_of"]
 
 LEVELS = ("values", "neurons", "layers")
 _AFFINE = (ops.affine, ops.relu_affine)
@@ -127,3 +127,21 @@ def units_of(order: Iterable[Value], level: str) -> list[Unit]:
     layers = _layers(neurons)
     _numbered(layers, "l", "layer")
     return layers
+
+
+def boxes_of(values: Iterable[Value], units: list[Unit]) -> dict[Value, Value | Unit | None]:
+    """What shows each of ``values`` at the level of ``units``: the Value's own box, its
+    unit, or None for a parameter that only units read (it rides on their edges)."""
+    box: dict[Value, Value | Unit | None] = {v: v for v in values}
+    readers: dict[Value, list[Value]] = {}
+    for v in box:
+        for p in v._prev:
+            readers.setdefault(p, []).append(v)
+    inside = {v for u in units for v in u.inside}
+    for u in units:
+        for v in u.inside:
+            box[v] = u
+        for p in (p for params in u.params for p in params):
+            if p in box and all(r in inside for r in readers.get(p, [])):
+                box[p] = None
+    return box

@@ -21,12 +21,14 @@ from __future__ import annotations
 import html
 import math
 import re
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 import graphviz
 
 from micrograd import ops
 from micrograd.engine import Step, Value, backprop, local_derivatives, real
+from micrograd.units import LEVELS, Unit, boxes_of, units_of
 
 if TYPE_CHECKING:
     from micrograd.explorer import Explorer, explore
@@ -210,6 +212,7 @@ def draw_dot(
     max_nodes: int | None = 500,
     depth: int | None = None,
     upto: int | None = None,
+    level: str = "values",
 ) -> graphviz.Digraph:
     """Draw the graph that computes ``root``: Values as records, ops as nodes.
 
@@ -230,6 +233,11 @@ def draw_dot(
     draws any size, ``depth=d`` draws only the d levels of Values nearest the root
     (ops whose inputs are cut off get a dashed "… n more" input).
 
+    ``level='neurons'`` draws each neuron (`micrograd.units`) as one record
+    ``{ name | op | data | grad }`` with its weights written on the edges from its
+    inputs; ``level='layers'`` draws each layer as one record. Every other Value is
+    drawn as usual. These levels take no ``local_grads``, ``depth`` or ``upto``.
+
     Returns a `graphviz.Digraph`: Jupyter displays it; ``.render()``/``.pipe()`` save
     it; ``.source`` is the DOT text.
     """
@@ -248,7 +256,116 @@ def draw_dot(
                 f"draw_dot: upto={upto} is not a step of this backward pass, "
                 f"which has {len(steps)} steps (use 0..{len(steps)})"
             )
+    if level != "values":
+        if level not in LEVELS:
+            raise ValueError(f"draw_dot: level must be one of {LEVELS}, got {level!r}")
+        if local_grads or depth is not None or upto is not None:
+            raise ValueError(f"draw_dot: level={level!r} draws without local_grads, depth or upto")
+        return _draw_units(root, rankdir, show_grad, max_nodes, level)
     return _draw(root, rankdir, show_grad, local_grads, max_nodes, depth, steps, upto or 0)
+
+
+def _draw_units(
+    root: Value, rankdir: str, show_grad: bool, max_nodes: int | None, level: str
+) -> graphviz.Digraph:
+    """The drawing at a level of neurons or layers: a record per unit, the weights of a
+    neuron on the edges from its inputs."""
+    index = _walk(root, None)
+    if max_nodes is not None and len(index) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the graph has {len(index)} Value nodes, more than "
+            f"max_nodes={max_nodes}; pass max_nodes=None to draw it anyway"
+        )
+    order = sorted(index, key=index.__getitem__)
+    units = units_of(reversed(order), level)
+    box = boxes_of(order, units)
+
+    def name(b: Value | Unit) -> str:
+        return b.id if isinstance(b, Unit) else f"v{index[b]}"
+
+    def record(title: str, *lines: str) -> str:
+        fields = [_record_text(t) for t in (title, *lines) if t]
+        return 'label="{ ' + " | ".join(fields) + ' }"'
+
+    lines: list[str] = []
+    for v in order:
+        if box[v] is not v:
+            continue
+        grad = f"grad {_fmt(v.grad)}" if show_grad else ""
+        lines.append(f"\t{name(v)} [{record(str(v.label), f'data {_fmt(v.data)}', grad)}]\n")
+        if v._prev:
+            lines.append(f'\tv{index[v]}op [label="{_quoted_text(v._op)}" shape=ellipse]\n')
+            lines.append(f"\tv{index[v]}op -> v{index[v]}\n")
+            for p in v._prev:
+                tail = box.get(p)
+                if tail is not None:
+                    lines.append(f"\t{name(tail)} -> v{index[v]}op\n")
+    for u in units:
+        rows = [
+            f"{_fmt(out.data)}" + (f" / {_fmt(out.grad)}" if show_grad else "") for out in u.outputs
+        ]
+        head = "data / grad" if show_grad else "data"
+        label = record(u.name, u.op, head, *rows)
+        lines.append(f'\t{u.id} [{label} style=rounded color="#35608f"]\n')
+        for x, weights in zip(u.inputs, u.weights):
+            tail = box.get(x)
+            if tail is None:
+                continue
+            text = f"w {_fmt(weights[0].data)}" if len(weights) == 1 else f"{len(weights)} weights"
+            lines.append(f'\t{name(tail)} -> {u.id} [label="{_quoted_text(text)}" fontsize=10]\n')
+    graph_attr = {"rankdir": rankdir}
+    return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+
+
+@dataclass
+class _Frame:
+    """One picture's state: every Value's gradient; with a backward step, what the pass
+    has reached (None: everything) and the current step; captions; record widths."""
+
+    grads: dict[Value, Any]
+    reached_values: set[Value] | None = None
+    reached_ops: set[Value] | None = None
+    reached_edges: set[tuple[Value, int]] | None = None
+    current: Step | None = None
+    captions: list[str] = field(default_factory=list)
+    widths: dict[Value, float] = field(default_factory=dict)
+
+
+def _frame(
+    index: dict[Value, int],
+    root: Value,
+    steps: list[Step] | None,
+    upto: int,
+    show_grad: bool,
+    room: list[Step] | None,
+    rankdir: str,
+) -> _Frame:
+    if steps is None:
+        frame = _Frame({v: v.grad for v in index})
+        if room is not None:
+            frame.widths = _widest_records(index, root, room, rankdir)
+        return frame
+    done = steps[:upto]
+    grads = {root: 1.0}
+    grads.update((s.to, s.after) for s in done)
+    return _Frame(
+        grads,
+        {root, *(s.to for s in done)},
+        {s.node for s in done},
+        {(s.node, s.slot) for s in done},
+        done[-1] if done else None,
+        _step_caption(steps, upto),
+        _widest_records(index, root, steps, rankdir) if show_grad else {},
+    )
+
+
+_GREY = f'color="{MUTED}" fontcolor="{MUTED}"'
+_BOLD = f'color="{HIGHLIGHT}" fontcolor="{HIGHLIGHT}" penwidth=2.5'
+
+
+def _style(hot: bool, reached: set[Any] | None, key: Any) -> str:
+    """Bold for the current step, grey for what the pass has not reached, else none."""
+    return _BOLD if hot else _GREY if reached is not None and key not in reached else ""
 
 
 def _draw(
@@ -273,27 +390,8 @@ def _draw(
             "nearest the root"
         )
     graph_attr = {"rankdir": rankdir}
-    captions: list[str] = []
-    grey = f'color="{MUTED}" fontcolor="{MUTED}"'
-    bold = f'color="{HIGHLIGHT}" fontcolor="{HIGHLIGHT}" penwidth=2.5'
-    widths: dict[Value, float] = {}
-    if steps is None:
-        grads = {v: v.grad for v in index}
-        reached_values = reached_ops = reached_edges = None
-        current = None
-        if room is not None:
-            widths = _widest_records(index, root, room, rankdir)
-    else:
-        done = steps[:upto]
-        grads = {root: 1.0}
-        grads.update((s.to, s.after) for s in done)
-        reached_values = {root, *(s.to for s in done)}
-        reached_ops = {s.node for s in done}
-        reached_edges = {(s.node, s.slot) for s in done}
-        current = done[-1] if done else None
-        captions.extend(_step_caption(steps, upto))
-        if show_grad:
-            widths = _widest_records(index, root, steps, rankdir)
+    frame = _frame(index, root, steps, upto, show_grad, room, rankdir)
+    captions = list(frame.captions)
     if local_grads:
         captions.append("local derivative d out / d input where each edge enters its op")
     if steps is not None:
@@ -303,51 +401,52 @@ def _draw(
         graph_attr["label"] = _quoted_text("\n".join(captions))
         graph_attr["labelloc"] = "t"
     lines: list[str] = []
+    current = frame.current
     for node, i in index.items():
         fields = [_record_text(str(node.label))] if node.label else []
         fields.append(f"data {_fmt(node.data)}")
         if show_grad:
-            fields.append(f"grad {_fmt(grads.get(node, 0.0))}")
-        style = ""
-        if current is not None and (node is current.node or node is current.to):
-            style = bold
-        elif reached_values is not None and node not in reached_values:
-            style = grey
+            fields.append(f"grad {_fmt(frame.grads.get(node, 0.0))}")
+        hot = current is not None and (node is current.node or node is current.to)
+        style = _style(hot, frame.reached_values, node)
         record = 'label="{ ' + " | ".join(fields) + ' }"'
-        width = f"width={widths[node]:.3f}" if node in widths else ""
+        width = f"width={frame.widths[node]:.3f}" if node in frame.widths else ""
         lines.append(f"\tv{i}{_attrs(f'id=v{i}', record, width, style)}\n")
-        if not node._prev:
-            continue
-        op_style = ""
-        if current is not None and node is current.node:
-            op_style = bold
-        elif reached_ops is not None and node not in reached_ops:
-            op_style = grey
-        order = _input_order(node)
-        if local_grads:
-            op_label = _op_table(node, _edge_labels(node), order, rankdir)
-        else:
-            op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3 ordering=in'
-        lines.append(f"\tv{i}op{_attrs(f'id=v{i}op', op_label, op_style)}\n")
-        lines.append(f"\tv{i}op -> v{i}{_attrs(f'id=v{i}out', op_style)}\n")
-        head = f"v{i}op"
-        missing = 0
-        for slot in order:
-            j = index.get(node._prev[slot])
-            if j is None:
-                missing += 1
-                continue
-            style = ""
-            if current is not None and node is current.node and slot == current.slot:
-                style = bold
-            elif reached_edges is not None and (node, slot) not in reached_edges:
-                style = grey
-            port = f":i{slot}:{_ENTRY[rankdir]}" if local_grads else ""
-            lines.append(f"\tv{j} -> {head}{port}{_attrs(f'id=e{i}_{slot}', style)}\n")
-        if missing:
-            lines.append(f'\tv{i}cut [label="… {missing} more" shape=plaintext]\n')
-            lines.append(f"\tv{i}cut -> v{i}op [style=dashed]\n")
+        if node._prev:
+            lines += _op_lines(node, index, frame, local_grads, rankdir)
     return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+
+
+def _op_lines(
+    node: Value, index: dict[Value, int], frame: _Frame, local_grads: bool, rankdir: str
+) -> list[str]:
+    """The DOT lines of ``node``'s op: the op node, its edge to ``node`` and its input
+    edges (a dashed "… n more" input for those cut off by ``depth``)."""
+    i, current = index[node], frame.current
+    op_style = _style(current is not None and node is current.node, frame.reached_ops, node)
+    order = _input_order(node)
+    if local_grads:
+        op_label = _op_table(node, _edge_labels(node), order, rankdir)
+    else:
+        op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3 ordering=in'
+    lines = [
+        f"\tv{i}op{_attrs(f'id=v{i}op', op_label, op_style)}\n",
+        f"\tv{i}op -> v{i}{_attrs(f'id=v{i}out', op_style)}\n",
+    ]
+    missing = 0
+    for slot in order:
+        j = index.get(node._prev[slot])
+        if j is None:
+            missing += 1
+            continue
+        hot = current is not None and node is current.node and slot == current.slot
+        style = _style(hot, frame.reached_edges, (node, slot))
+        port = f":i{slot}:{_ENTRY[rankdir]}" if local_grads else ""
+        lines.append(f"\tv{j} -> v{i}op{port}{_attrs(f'id=e{i}_{slot}', style)}\n")
+    if missing:
+        lines.append(f'\tv{i}cut [label="… {missing} more" shape=plaintext]\n')
+        lines.append(f"\tv{i}cut -> v{i}op [style=dashed]\n")
+    return lines
 
 
 # The side of an op's table where its input edges come in, for each direction of flow.

@@ -880,3 +880,68 @@ def test_explore_page_is_one_file_with_no_external_reference(tmp_path):
         stripped = stripped.replace(f'"{namespace}"', '""')
     assert not URL.findall(stripped)
     assert text.count("<script") == 2 and "<style>" in text
+
+
+# ---------------------------------------------------------------------------
+# Pictures at the level of neurons and of layers
+# ---------------------------------------------------------------------------
+
+
+def small_network():
+    """The mse loss of a tanh MLP(2, [3, 1]) on two points, and the model."""
+    import random
+
+    from micrograd.losses import mse
+    from micrograd.nn import MLP
+
+    random.seed(4)
+    model = MLP(2, [3, 1], activation="tanh")
+    return mse([model(x) for x in ([1.0, -2.0], [0.5, 3.0])], [1.0, -1.0]), model
+
+
+def test_draw_dot_at_neuron_level_puts_weights_on_edges():
+    loss, model = small_network()
+    loss.backward()
+    source = draw_dot(loss, level="neurons").source
+    units = re.findall(r'^\t(u\d+) \[label="\{ ([^|]+) \| ([^|]+) \|', source, re.M)
+    # a copy of each of the 4 neurons for each of the 2 points
+    assert sorted(name.strip() for _, name, _ in units) == sorted(
+        f"L{i}.n{j} [{k}]" for i, n in ((0, 3), (1, 1)) for j in range(n) for k in (1, 2)
+    )
+    assert {op.strip() for _, _, op in units} == {"tanh(w·x+b)", "w·x+b"}
+    ids = {name.strip(): uid for uid, name, _ in units}
+    # the edge from L0.n2's first copy into L1.n0's first copy carries the weight L1.n0.w2
+    w = model.layers[1].neurons[0].w[2]
+    edge = f'\t{ids["L0.n2 [1]"]} -> {ids["L1.n0 [1]"]} [label="w {w.data:.4f}" fontsize=10]'
+    assert edge in source.splitlines()
+    # the output and gradient of a neuron: L1.n0's output for the first point
+    out = loss._prev[0]._prev[0]._prev[0]._prev[0]  # loss = Σ/2 of (out - y)**2
+    assert f"{out.data:.4f} / {out.grad:.4f}" in source
+    assert "L0.n0.w0" not in source  # the parameters ride on edges: no box of their own
+    svg = render(draw_dot(loss, level="neurons"))
+    nodes = [line for line in source.splitlines() if re.match(r"\t\w+ \[", line)]
+    nodes = [line for line in nodes if not line.startswith(("\tgraph ", "\tnode "))]
+    assert len(groups(svg, "node")) == len(nodes)
+
+
+def test_draw_dot_at_layer_level():
+    loss, _ = small_network()
+    source = draw_dot(loss, level="layers").source
+    layers = re.findall(r'^\t(l\d+) \[label="\{ ([^|]+) \| ([^|]+) \|', source, re.M)
+    assert sorted(name.strip() for _, name, _ in layers) == ["L0 [1]", "L0 [2]", "L1 [1]", "L1 [2]"]
+    assert {op.strip() for _, _, op in layers} == {"3 × tanh(w·x+b)", "1 × w·x+b"}
+    # x0 and x1 each feed L0's 3 neurons (3 weights on the edge), for each point; each of
+    # L0's outputs feeds L1's one neuron (its weight on the edge)
+    assert source.count('label="3 weights"') == 4
+    assert len(re.findall(r'-> l\d+ \[label="w ', source)) == 6
+
+
+def test_draw_dot_level_checks():
+    loss, _ = small_network()
+    with pytest.raises(ValueError, match="level must be one of"):
+        draw_dot(loss, level="rows")
+    with pytest.raises(ValueError, match="without local_grads, depth or upto"):
+        draw_dot(loss, level="neurons", upto=1)
+    # a graph without neurons draws the same at every level
+    g = lecture_neuron()["o"]
+    assert draw_dot(g, level="neurons").source.count("->") == draw_dot(g).source.count("->")
