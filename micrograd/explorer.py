@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
@@ -31,11 +32,13 @@ from micrograd.engine import (
     Formula,
     Step,
     Value,
+    is_constant,
     local_derivatives,
     op_of,
     real,
     topological_order,
 )
+from micrograd.jsformula import NotTranslatable, op_spec
 from micrograd.layout import Edge, layered_layout
 from micrograd.units import LEVELS, Unit, boxes_of, units_of
 from micrograd.viz import _check_root, _fmt, _input_order, _walk, trace_backward
@@ -143,7 +146,8 @@ def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = Non
         f"{levels}"
         '<button type="button" data-act="zoom" aria-pressed="false" title="fit the width '
         '/ actual size (z)">actual size</button></div>\n'
-        '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-info"></div>\n'
+        '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-edit"></div>\n'
+        '<div class="mg-info"></div>\n'
         '<div class="mg-graph"></div>\n'
         f'<script type="application/json" class="mg-data">{text}</script>\n'
         f"<script>\n{script}</script>\n</div>"
@@ -205,9 +209,10 @@ def _slot_names(formula: Formula, count: int) -> list[str]:
     return fixed + [f"{g}_{i}" for g in formula.groups for i in range(1, n + 1)]
 
 
-def _derivative_text(node: Value, slot: int) -> tuple[str, str, str] | None:
-    """(d out / d input as the op table writes it, that text with the numbers, the
-    input's name in the formula), or None for an op without formula text."""
+def _derivative_text(node: Value, slot: int, vid: Callable[[Value], str]) -> list[Any] | None:
+    """[d out / d input as the op table writes it, the input's name in the formula,
+    what each name in the text stands for: a Value's id (``vid``) or a number], or
+    None for an op without formula text. The page writes the text with the numbers."""
     op = op_of(node)
     formula = op.formula if op is not None else None
     if formula is None or formula.outer is not None:
@@ -215,29 +220,23 @@ def _derivative_text(node: Value, slot: int) -> tuple[str, str, str] | None:
     parents = node._prev
     names = _slot_names(formula, len(parents))
     fixed = len(formula.inputs)
-    values: dict[str, float] = {"out": node.data, **dict(zip(formula.params, formula.bound))}
+    binds: dict[str, Any] = {"out": vid(node), **dict(zip(formula.params, formula.bound))}
     if slot < fixed:
         text = formula.partials[slot]
-        values.update(zip(formula.inputs, (p.data for p in parents)))
+        binds.update(zip(formula.inputs, map(vid, parents)))
     else:
         n = (len(parents) - fixed) // len(formula.groups)
         k = (slot - fixed) % n
-        text = formula.partials[fixed + (slot - fixed) // n]
         # in a group's partial, a group's name stands for its k-th input
-        values.update((g, parents[fixed + j * n + k].data) for j, g in enumerate(formula.groups))
         text = _IDENTIFIER.sub(
-            lambda m: f"{m.group()}_{k + 1}" if m.group() in formula.groups else m.group(), text
+            lambda m: f"{m.group()}_{k + 1}" if m.group() in formula.groups else m.group(),
+            formula.partials[fixed + (slot - fixed) // n],
         )
-        values.update((f"{g}_{k + 1}", values[g]) for g in formula.groups)
-
-    def number(match: re.Match[str]) -> str:
-        name = match.group()
-        if name not in values:
-            return name
-        shown = _fmt(values[name])
-        return f"({shown})" if shown.startswith("-") else shown
-
-    return text, _IDENTIFIER.sub(number, text), names[slot]
+        binds.update(
+            (f"{g}_{k + 1}", vid(parents[fixed + j * n + k])) for j, g in enumerate(formula.groups)
+        )
+    used = set(_IDENTIFIER.findall(text))
+    return [text, names[slot], {name: b for name, b in binds.items() if name in used}]
 
 
 # ---------------------------------------------------------------------------
@@ -275,6 +274,7 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         }
         for v in order
     }
+    specs, edit = _specs(order, index, values)
     ops = {f"v{index[v]}op": _op_box(v, index) for v in order if v._prev}
     backward = [s for s in steps if s.node in index and s.to in index]
     seen: dict[Value, list[Any]] = {v: [0.0] for v in index}  # every gradient a Value shows
@@ -298,6 +298,9 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         "values": values,
         "ops": ops,
         "levels": levels,
+        "specs": specs,
+        "edit": edit,
+        "order": [f"v{index[v]}" for v in topological_order(root) if v in index],
         "backward": [_step_data(s, index) for s in backward],
         "forward": [
             {
@@ -373,11 +376,6 @@ class _Context:
                 for a, route in zip(about, layout.routes)
             ],
             "box": {self.vid(v): b for v, b in box.items() if b != self.vid(v)},
-            # at the level of Values every edge is a step; above it, a unit's edges are one
-            "groups": _runs([box[s.node] for s in self.backward])
-            if units
-            else [[i] for i in range(len(self.backward))],
-            "fgroups": _runs([box[v] for v in self.forward]),
         }
 
     def _edges(
@@ -434,15 +432,38 @@ class _Context:
         }
 
 
-def _runs(keys: list[str | None]) -> list[list[int]]:
-    """The positions of ``keys`` in runs of equal keys: [[0, 1], [2], [3, 4, 5]]."""
-    runs: list[list[int]] = []
-    for i, key in enumerate(keys):
-        if runs and keys[runs[-1][-1]] == key:
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return runs
+def _specs(
+    order: list[Value], index: dict[Value, int], values: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """How the page recomputes each op (`micrograd.jsformula.op_spec`), shared by the
+    Values of the same op, and why editing is off (None: it is on). Each interior
+    Value's entry gets its parents (``p``), its spec's key and its formulas (``f``)."""
+    specs: dict[str, Any] = {}
+    keys: dict[str, str] = {}
+    edit = None
+
+    def vid(v: Value) -> str:
+        return f"v{index[v]}"
+
+    for v in order:
+        entry = values[vid(v)]
+        entry["c"] = is_constant(v)
+        if not v._prev:
+            continue
+        entry["f"] = [_derivative_text(v, slot, vid) for slot in range(len(v._prev))]
+        if any(p not in index for p in v._prev):
+            edit = edit or "editing is off: depth leaves some inputs out of the page"
+            continue
+        entry["p"] = [vid(p) for p in v._prev]
+        try:
+            spec = op_spec(v)
+        except NotTranslatable as error:
+            edit = edit or f"editing is off: {error}"
+            continue
+        text = json.dumps(spec, sort_keys=True)
+        entry["spec"] = keys.setdefault(text, f"s{len(keys)}")
+        specs[entry["spec"]] = spec
+    return specs, edit
 
 
 def _op_box(node: Value, index: dict[Value, int]) -> dict[str, Any]:
@@ -477,13 +498,11 @@ def _op_box(node: Value, index: dict[Value, int]) -> dict[str, Any]:
 
 def _step_data(s: Step, index: dict[Value, int]) -> dict[str, Any]:
     i = index[s.node]
-    formula = _derivative_text(s.node, s.slot)
     return {
         "node": f"v{i}",
         "to": f"v{index[s.to]}",
         "slot": s.slot,
         "edge": f"e{i}_{s.slot}",
-        "formula": list(formula) if formula is not None else None,
         **{
             name: _number(getattr(s, name))
             for name in ("grad", "local", "contribution", "before", "after")

@@ -696,3 +696,130 @@ def test_the_digits_model_opens_at_neuron_level_quickly(browser, tmp_path):
         "grad": w.grad,
     }
     print(f"digits page: {size / 1e6:.2f} MB, opened in {opened:.2f} s, steps {redraw} ms")
+
+
+# ---------------------------------------------------------------------------
+# What if: a leaf's data changed in the page, the graph recomputed from formula text
+# ---------------------------------------------------------------------------
+
+
+def _ops():
+    from micrograd import ops
+
+    return {
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "truediv": lambda a, b: a / b,
+        "pow": lambda a, b: a**b,
+        "power_constant": lambda a, b: a**3 + b**0.5,
+        "rpow_constant_base": lambda a, b: 2.0**a * b,
+        "neg": lambda a, b: -a * b,
+        "abs": lambda a, b: abs(a - b),
+        "exp": lambda a, b: (a * b).exp(),
+        "log": lambda a, b: (a * b).log(),
+        "sqrt": lambda a, b: (a + b).sqrt(),
+        "tanh": lambda a, b: (a * b).tanh(),
+        "sigmoid": lambda a, b: (a - b).sigmoid(),
+        "relu": lambda a, b: (a - b).relu() + (b - a).relu() * 3,
+        "softplus": lambda a, b: (a * b).softplus(),
+        "leaky_relu": lambda a, b: (a - b).leaky_relu(0.1) * b,
+        "affine": lambda a, b: ops.linear([a, b, a], [b, b * b, 2.5], a),
+        "total": lambda a, b: ops.total(a, b, a * b),
+        "identity": lambda a, b: ops.identity(a) * b,
+        "relu_affine": lambda a, b: ops.relu_affine(b, a, b, a * 2, b),
+    }
+
+
+def build(name: str, a: float, b: float) -> tuple[Value, list[Value]]:
+    """The graph of one op on leaves a and b (each interior Value labelled by its place)."""
+    leaves = [Value(a, "a"), Value(b, "b")]
+    out = _ops()[name](*leaves) * Value(1.5, "k")
+    for i, v in enumerate(reversed(topological_order(out))):
+        v.label = f"n{i}"
+    return out, leaves
+
+
+def close(x: float, y: float) -> bool:
+    return x == y or abs(x - y) <= 1e-12 * max(abs(x), abs(y))
+
+
+@pytest.mark.parametrize("op", sorted(_ops()))
+def test_what_if_recomputes_every_op_as_python_does(browser, tmp_path, op):
+    root, _ = build(op, 1.3, 0.7)
+    open_page(browser, root, tmp_path)
+    for a, b in ((0.4, 2.25), (2.5, 1.1)):  # both leaves changed, one after the other
+        browser.execute_script(f"{API}.set('a', arguments[0]); {API}.set('b', arguments[1])", a, b)
+        browser.execute_script(f"{API}.step({API}.steps)")
+        # the oracle: the same graph built in Python on the new data, and its backward
+        expected, leaves = build(op, a, b)
+        expected.backward()
+        assert browser.execute_script(f"return {API}.steps") == len(trace_backward(expected))
+        values = {v.label: v for v in [*topological_order(expected), *leaves]}
+        for name, v in values.items():
+            shown = browser.execute_script(f"return {API}.value(arguments[0])", name)
+            assert close(shown["data"], v.data), (op, name, shown, v.data)
+            assert close(shown["grad"], v.grad), (op, name, shown, v.grad)
+
+
+def test_a_user_edits_a_leaf_by_clicking_and_typing(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    g = lecture_neuron()
+    root = g["o"]
+    open_page(browser, root, tmp_path)
+    browser.execute_script(f"{API}.step(1)")
+    box = browser.find_element(
+        By.XPATH,
+        "//*[local-name()='g'][contains(@class,'mg-value')][*[local-name()='text'][text()='x2']]",
+    )
+    box.click()
+    field = browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-edit input")
+    assert field.get_attribute("value") == "0.0"
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("1", Keys.ENTER)
+    # by hand: n = 2*-3 + 1*1 + b = 1.8813735870195432, o = tanh(n), do/dn = 1 - o^2
+    import math
+
+    n = 2.0 * -3.0 + 1.0 * 1.0 + 6.8813735870195432
+    o = math.tanh(n)
+    shown = browser.execute_script(f"return {API}.value('o')")
+    assert close(shown["data"], o)
+    page = browser.execute_script(READ_PAGE)
+    assert page["counter"] == "step 1 / 9"
+    assert f"1.0 - {o:.4f} * {o:.4f} = {1 - o * o:.4f}" in page["panel"]
+    assert page["datas"]["x2"] == "data 1.0000" and page["datas"]["o"] == f"data {o:.4f}"
+    browser.execute_script(f"{API}.step({API}.steps)")
+    assert close(browser.execute_script(f"return {API}.value('w2')")["grad"], 1.0 - o * o)
+    shot(browser, "neuron-whatif-1400")
+    # bad input is refused with a reason; reset brings back Python's data
+    box.click()
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys("two", Keys.ENTER)
+    error = browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-edit-error").text
+    assert error == "the data of x2 must be a finite number, got NaN"
+    browser.find_element(By.CSS_SELECTOR, '.mg-explore [data-edit="reset"]').click()
+    assert browser.execute_script(f"return {API}.value('o')")["data"] == root.data
+
+
+def test_editing_is_off_where_an_op_has_no_formula_text(browser, tmp_path):
+    from micrograd import primitive
+
+    cube = primitive(lambda x: x**3, lambda x: 3 * x**2, name="cube")
+    root = cube(Value(2.0, "x"))
+    open_page(browser, root, tmp_path)
+    text = browser.execute_script(
+        "return document.querySelector('.mg-explore .mg-edit').textContent"
+    )
+    assert text == "editing is off: op 'cube' is given as functions, not formula text"
+    error = browser.execute_script(
+        f"try {{ {API}.set('x', 3); }} catch (e) {{ return e.message; }}"
+    )
+    assert error == text
+    root2 = lecture_neuron()["o"]
+    open_page(browser, root2, tmp_path)
+    error = browser.execute_script(
+        f"try {{ {API}.set('n', 3); }} catch (e) {{ return e.message; }}"
+    )
+    assert error == "n is computed by +: only a leaf's data can be changed"

@@ -811,20 +811,26 @@ def test_parameters_and_inputs_of_a_network_are_named():
 
 
 def formula_of(data: dict, node: str, to: str) -> list:
+    """[text, input's name, {name in the text: the name of the Value or a number}] of
+    the step from ``node`` back to ``to``."""
     names = {k: v["name"] for k, v in data["values"].items()}
     (step,) = [s for s in data["backward"] if names[s["node"]] == node and names[s["to"]] == to]
-    return step["formula"]
+    formula = data["values"][step["node"]]["f"][step["slot"]]
+    if formula is None:
+        return None
+    text, name, binds = formula
+    return [text, name, {k: names.get(b, b) for k, b in binds.items()}]
 
 
-def test_each_step_has_the_local_derivatives_formula_with_its_numbers():
+def test_each_step_has_the_local_derivatives_formula_and_what_its_names_are():
     g = lecture_neuron()
     data = page_data(explore(g["o"]))
-    # tanh: d out / d x = 1 - out^2 = 1 - 0.7071^2 = 0.5, the op table's text
-    assert formula_of(data, "o", "n") == ["1.0 - out * out", "1.0 - 0.7071 * 0.7071", "x"]
-    # a * b: d / da = b; x1 * w1 with w1 = -3, negative numbers in brackets
-    assert formula_of(data, "x1*w1", "x1") == ["b", "(-3.0000)", "a"]
-    assert formula_of(data, "x1*w1", "w1") == ["a", "2.0000", "b"]
-    assert formula_of(data, "n", "b") == ["1.0", "1.0", "b"]
+    # tanh: d out / d x = 1 - out^2, the op table's text; out is o
+    assert formula_of(data, "o", "n") == ["1.0 - out * out", "x", {"out": "o"}]
+    # a * b: d / da = b, which is w1 in x1 * w1
+    assert formula_of(data, "x1*w1", "x1") == ["b", "a", {"b": "w1"}]
+    assert formula_of(data, "x1*w1", "w1") == ["a", "b", {"a": "x1"}]
+    assert formula_of(data, "n", "b") == ["1.0", "b", {}]
     # a neuron's w.x + b: d / dw_2 = x_2 and d / dx_2 = w_2, by group
     from micrograd.ops import linear
 
@@ -833,14 +839,22 @@ def test_each_step_has_the_local_derivatives_formula_with_its_numbers():
     z = linear(ws, xs, Value(0.25, "c"))
     data = page_data(explore(z))
     # w.x + b is a neuron of its own: it is named so
-    assert formula_of(data, "neuron 1", "q") == ["x_2", "4.0000", "w_2"]
-    assert formula_of(data, "neuron 1", "s") == ["w_1", "0.5000", "x_1"]
-    assert formula_of(data, "neuron 1", "c") == ["1.0", "1.0", "b"]
-    # an op given as functions has no formula text: the page shows the number alone
+    assert formula_of(data, "neuron 1", "q") == ["x_2", "w_2", {"x_2": "t"}]
+    assert formula_of(data, "neuron 1", "s") == ["w_1", "x_1", {"w_1": "p"}]
+    assert formula_of(data, "neuron 1", "c") == ["1.0", "b", {}]
+    # a bound parameter is a number: leaky_relu's slope
+    y = Value(-2.0, "y").leaky_relu(0.25)
+    y.label = "r"
+    data = page_data(explore(y))
+    assert formula_of(data, "r", "y") == ["floatops.step(x, slope)", "x", {"x": "y", "slope": 0.25}]
+    assert data["edit"] is None
+    # an op given as functions has no formula text: the page shows the number alone, and
+    # says why editing is off
     cube = primitive(lambda x: x**3, lambda x: 3 * x**2, name="cube")
     data = page_data(explore(cube(Value(2.0, "x"))))
-    assert data["backward"][0]["formula"] is None
+    assert data["values"][data["backward"][0]["node"]]["f"] == [None]
     assert data["backward"][0]["local"] == ["12.0000", "12.0"]
+    assert data["edit"] == "editing is off: op 'cube' is given as functions, not formula text"
 
 
 def test_explore_checks_its_arguments():

@@ -10,13 +10,32 @@
   var state = { mode: "backward", level: data.start, k: {}, timer: null, focused: null };
   var ids = Object.keys(values), byName = {};
   ids.forEach(function (id) { if (!(values[id].name in byName)) { byName[values[id].name] = id; } });
-  var incoming = {};  // how many steps of the backward pass go into each Value
-  backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
+  var incoming = {}, grouped = {};  // steps into each Value; each level's steps, once made
+  function counted() {
+    incoming = {};
+    grouped = {};
+    backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
+  }
+  counted();
 
   function esc(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;");
   }
+  // A number as the pictures write it ('%.4f', or '%.4e' from 1e6 up and below 1e-4),
+  // and [that, every digit].
+  function fmt(x) {
+    if (isNaN(x)) { return "nan"; }
+    if (!isFinite(x)) { return x > 0 ? "inf" : "-inf"; }
+    var a = Math.abs(x);
+    if (x === 0 || (a >= 1e-4 && a < 1e6)) { return x.toFixed(4); }
+    return x.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  function pair(x) {
+    return [fmt(x), isNaN(x) ? "NaN" : !isFinite(x) ? (x > 0 ? "Infinity" : "-Infinity") :
+      String(x)];
+  }
+  function X(id) { return Number(values[id].data[1]); }
   function num(cls, pair) {
     return '<span class="mg-num ' + cls + '" title="' + esc(pair[1]) + '" data-exact="' +
       esc(pair[1]) + '">' + esc(pair[0]) + "</span>";
@@ -52,7 +71,7 @@
   // A drawing: its shapes (each tagged with the id it shows), a Value's texts, op cells.
   function Drawing(L, svg) {
     this.level = L; this.svg = svg; this.list = []; this.texts = []; this.cells = {};
-    this.units = []; this.edgeOf = {}; this.inner = {};
+    this.units = []; this.edgeOf = {}; this.inner = {}; this.locals = []; this.version = 0;
   }
   Drawing.prototype.tag = function (el, id) { el.mgId = id; this.list.push(el); return el; };
   Drawing.prototype.edge = function (parent, id, points, title) {
@@ -71,6 +90,10 @@
       grad: make("text", { x: 8, y: 52 }, g), title: title });
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
+    if (!v.op && !data.edit) {
+      g.classList.add("mg-editable");
+      g.addEventListener("click", function () { choose(id); });
+    }
     g.addEventListener("blur", function () {
       if (state.focused === id) { state.focused = null; describe(); }
     });
@@ -86,7 +109,8 @@
     o.cells.forEach(function (c) {
       var cg = make("g", { "class": "mg-cell", "data-slot": c.slot }, g);
       make("rect", { y: c.y - 10, width: o.cw, height: 20 }, cg);
-      make("text", { x: o.cw - 6, y: c.y + 5, "text-anchor": "end" }, cg, c.local[0]);
+      self.locals.push({ cell: c, text: make("text", { x: o.cw - 6, y: c.y + 5,
+        "text-anchor": "end" }, cg, c.local[0]) });
       self.cells[id + ":" + c.slot] = cg;
     });
     if (o.more) {
@@ -200,13 +224,173 @@
     d.inner[uid] = { group: g, drawing: inner, boxes: n * 2 + 1 + (out !== z ? 2 : 1) };
   }
 
+  // ---- what if: the graph recomputed in the page from the op table's formula text ----
+  // F: the functions formula text calls, by their Python names, with Python's float
+  // results (where Python raises, NaN); F.truth is Python's truth of a number.
+  function step01(x, below) {
+    return x > 0 ? 1 : (x <= 0 || F.truth(below)) ? below : 1;
+  }
+  function sigmoid(x) {
+    if (x >= 0) { return 1 / (1 + Math.exp(-x)); }
+    var e = Math.exp(x);
+    return e / (1 + e);
+  }
+  function log(x) { return x > 0 ? Math.log(x) : NaN; }
+  function pow(a, b) {
+    return a < 0 && isFinite(b) && !Number.isInteger(b) ? NaN : Math.pow(a, b);
+  }
+  var F = {
+    truth: function (x) { return typeof x === "boolean" ? x : x !== 0; },
+    pow: pow,
+    "math.tanh": Math.tanh, "math.fabs": Math.abs, "math.exp": Math.exp, "math.log": log,
+    "math.sqrt": function (x) { return x >= 0 ? Math.sqrt(x) : NaN; },
+    "math.log1p": Math.log1p, "floatops.exp": Math.exp, "floatops.log": log,
+    "floatops.sqrt": function (x) { return x >= 0 ? Math.sqrt(x) : NaN; },
+    "floatops.pow": pow, "floatops.sigmoid": sigmoid, sigmoid: sigmoid,
+    "floatops.softplus": function (x) {
+      return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    },
+    "floatops.step": function (x, below) { return step01(x, below === undefined ? 0 : below); },
+    "floatops.sign": function (x) { return x > 0 ? 1 : x < 0 ? -1 : 0; },
+    pow_d_base: function (out, a, b) { return b !== 0 ? b * Math.pow(a, b - 1) : 0; },
+    pow_d_exponent: function (out, a, b) {
+      return a === 0 && b >= 0 ? 0 : a < 0 ? NaN : out * log(a);
+    },
+    float: Number, abs: Math.abs, max: Math.max, min: Math.min
+  };
+  var made = {};
+  function compiled(key) {
+    function fn(js) { return js === null ? null : new Function("F", "e", "return " + js + ";"); }
+    function each(spec) {
+      return { forward: fn(spec.forward), term: fn(spec.term), partials: spec.partials.map(fn) };
+    }
+    if (!made[key]) {
+      var spec = data.specs[key];
+      made[key] = each(spec);
+      if (spec.outer) { made[key].outer = each(spec.outer); }
+    }
+    return made[key];
+  }
+  // One node: its output and its local derivatives, from its inputs' data x.
+  function evaluate(id, x) {
+    var v = values[id], s = data.specs[v.spec], c = compiled(v.spec);
+    var p = v.p.map(function (pid) { return x[pid]; }), k = s.fixed.length;
+    var n = s.groups.length ? (p.length - k) / s.groups.length : 0;
+    var e = Object.assign({}, s.params);
+    s.fixed.forEach(function (name, i) { e[name] = p[i]; });
+    function element(i) {  // the names of a sum's i-th term
+      var g = Object.assign({}, e);
+      s.groups.forEach(function (name, j) { g[name] = p[k + j * n + i]; });
+      return g;
+    }
+    var out = c.forward ? c.forward(F, e) : null, i;
+    for (i = 0; i < n; i++) {
+      var t = c.term(F, element(i));
+      out = out === null ? t : out + t;
+    }
+    var through = null;
+    if (s.outer) {
+      var eo = Object.assign({}, s.outer.params);
+      eo[s.outer.input] = out;
+      out = c.outer.forward(F, eo);
+      eo.out = out;
+      through = c.outer.partials[0](F, eo);
+    }
+    e.out = out;
+    var d = p.map(function (_, slot) {
+      if (s.lazy && s.constants[slot]) { return 0; }
+      var local;
+      if (slot < k) {
+        local = c.partials[slot](F, e);
+      } else {
+        var g = element((slot - k) % n);
+        g.out = out;
+        local = c.partials[k + Math.floor((slot - k) / n)](F, g);
+      }
+      return through === null ? Number(local) : through * local;
+    });
+    return { out: Number(out), d: d };
+  }
+  // The forward pass, every local derivative, and the backward pass as the engine walks
+  // it: nodes in its order, a node whose gradient is 0 passes nothing, edges in order.
+  function compute() {
+    var x = {}, locals = {}, grads = {};
+    ids.forEach(function (id) { x[id] = X(id); });
+    forward.forEach(function (f) {
+      var r = evaluate(f.value, x);
+      x[f.value] = r.out;
+      locals[f.value] = r.d;
+      values[f.value].data = pair(r.out);
+    });
+    Object.keys(ops).forEach(function (opid) {
+      var d = locals[opid.slice(0, -2)];
+      ops[opid].cells.forEach(function (c) { c.local = pair(d[c.slot]); });
+    });
+    grads[data.root] = 1;
+    backward = [];
+    data.order.forEach(function (id) {
+      var g = grads[id] === undefined ? 0 : grads[id];
+      if (g === 0) { return; }
+      values[id].p.forEach(function (pid, slot) {
+        var before = grads[pid] === undefined ? 0 : grads[pid], c = g * locals[id][slot];
+        grads[pid] = before + c;
+        backward.push({ node: id, to: pid, slot: slot, edge: "e" + id.slice(1) + "_" + slot,
+          grad: pair(g), local: pair(locals[id][slot]), contribution: pair(c),
+          before: pair(before), after: pair(before + c) });
+      });
+    });
+    counted();
+    version++;
+    Object.keys(state.k).forEach(function (name) {
+      var parts = name.split(":");
+      state.k[name] = Math.min(state.k[name], levelGroups(parts[0], parts[1]).length);
+    });
+  }
+  var version = 0, original = {};
+  ids.forEach(function (id) { original[id] = values[id].data; });
+  function edit(id, x) {
+    if (data.edit) { throw new Error(data.edit); }
+    if (values[id].op) {
+      throw new Error(values[id].name + " is computed by " + values[id].op +
+        ": only a leaf's data can be changed");
+    }
+    if (typeof x !== "number" || !isFinite(x)) {
+      throw new Error("the data of " + values[id].name + " must be a finite number, got " + x);
+    }
+    values[id].data = pair(x);
+    compute();
+    render();
+  }
+
   // ---- the state after k steps of the current level and mode ----
   function key() { return state.level + ":" + state.mode; }
-  function groups() { return state.mode === "backward" ? lv().groups : lv().fgroups; }
+  // A level's steps: runs of backward steps (or forward Values) that start from the same
+  // box; at the level of Values every edge is a step of its own.
+  function runs(keys) {
+    var out = [];
+    keys.forEach(function (k, i) {
+      if (out.length && keys[out[out.length - 1][0]] === k && k !== undefined) {
+        out[out.length - 1].push(i);
+      } else {
+        out.push([i]);
+      }
+    });
+    return out;
+  }
+  function levelGroups(L, mode) {
+    var name = L + ":" + mode;
+    if (!grouped[name]) {
+      grouped[name] = mode === "backward" ? runs(backward.map(function (s, i) {
+        return L === "values" ? i : boxOf(L, s.node);
+      })) : runs(forward.map(function (f) { return boxOf(L, f.value); }));
+    }
+    return grouped[name];
+  }
+  function groups() { return levelGroups(state.level, state.mode); }
   function last() { return groups().length; }
   function at() { return state.k[key()] || 0; }
   function applied(k) {  // the value steps of the first k backward steps of this level
-    var gs = lv().groups, out = [];
+    var gs = levelGroups(state.level, "backward"), out = [];
     for (var i = 0; i < k; i++) { out = out.concat(gs[i]); }
     return out;
   }
@@ -264,6 +448,10 @@
 
   function paint(d, now) {
     var backwardMode = state.mode === "backward";
+    if (d.version !== version) {  // after an edit: the local derivatives in the op cells
+      d.locals.forEach(function (l) { l.text.textContent = l.cell.local[0]; });
+      d.version = version;
+    }
     d.list.forEach(function (el) {
       el.classList.toggle("mg-hot", !!now.hot[el.mgId]);
       el.classList.toggle("mg-muted", !now.hot[el.mgId] && !now.reached[el.mgId]);
@@ -334,18 +522,27 @@
     box.scrollTop += shift("top", "bottom", view.top + box.clientTop, box.clientHeight);
   }
 
+  // The local derivative's formula with the numbers of its names written in.
+  function worked(f) {
+    return f[0].replace(/(^|[^\w.])([A-Za-z_]\w*)/g, function (all, before, name) {
+      if (!(name in f[2])) { return all; }
+      var b = f[2][name], shown = fmt(typeof b === "string" ? X(b) : b);
+      return before + (shown.charAt(0) === "-" ? "(" + shown + ")" : shown);
+    });
+  }
+  function formulaOf(s) { return (values[s.node].f || [])[s.slot] || null; }
   function formulaText(s) {
-    var local = num("mg-local", s.local);
-    if (!s.formula) {
+    var local = num("mg-local", s.local), formula = formulaOf(s);
+    if (!formula) {
       return "<p>local derivative d " + who(s.node) + " / d " + who(s.to) + " = " + local + "</p>";
     }
     // a bare name or number (b, 1.0) is its value: no worked line in between
-    var worked = /^[\w.]+$/.test(s.formula[0]) ? "" : ' = <span class="mg-numbers">' +
-      esc(s.formula[1]) + "</span>";
+    var numbers = /^[\w.]+$/.test(formula[0]) ? "" : ' = <span class="mg-numbers">' +
+      esc(worked(formula)) + "</span>";
     return "<p>local derivative of " + esc(values[s.node].op) + ": d out / d " +
-      esc(s.formula[2]) + ' = <span class="mg-formula">' + esc(s.formula[0]) + "</span>" +
-      worked + " = " + local + ' <span class="mg-hint">(out = ' + esc(values[s.node].name) +
-      ", " + esc(s.formula[2]) + " = " + esc(values[s.to].name) + ")</span></p>";
+      esc(formula[1]) + ' = <span class="mg-formula">' + esc(formula[0]) + "</span>" +
+      numbers + " = " + local + ' <span class="mg-hint">(out = ' + esc(values[s.node].name) +
+      ", " + esc(formula[1]) + " = " + esc(values[s.to].name) + ")</span></p>";
   }
 
   function forkText(s, upto) {
@@ -381,8 +578,9 @@
   function groupText(k, g) {
     var u = unitOf(backward[g[0]].node);
     var rows = g.slice(0, ROWS).map(function (i) {
-      var s = backward[i], f = s.formula ? ' <span class="mg-hint">(d ' + esc(values[s.node].op) +
-        " / d " + esc(s.formula[2]) + " = " + esc(s.formula[0]) + ")</span>" : "";
+      var s = backward[i], formula = formulaOf(s), f = formula ? ' <span class="mg-hint">(d ' +
+        esc(values[s.node].op) + " / d " + esc(formula[1]) + " = " + esc(formula[0]) +
+        ")</span>" : "";
       return "<tr><td>" + who(s.to) + "</td><td>" + num("mg-grad", s.grad) + " × " +
         num("mg-local", s.local) + " = " + num("mg-contribution", s.contribution) + f +
         "</td><td>" + num("mg-before", s.before) + " → " + num("mg-after", s.after) + "</td></tr>";
@@ -501,11 +699,57 @@
   function press(event) {
     var act = keys[event.key];
     if (!act || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (event.target.tagName === "INPUT") { return; }
     event.preventDefault();
     event.stopPropagation();
     actions[act]();
   }
   root.addEventListener("keydown", press);
+
+  // The editor: click a leaf, type its new data, Enter (or apply); Escape leaves it.
+  var editor = root.querySelector(".mg-edit"), chosen = null;
+  if (data.edit) {
+    editor.textContent = data.edit;
+  } else {
+    editor.innerHTML = '<span class="mg-hint">what if: click a leaf (an input, a weight, a ' +
+      "bias) to change its data; everything is recomputed at once</span> " +
+      '<span class="mg-editor" hidden><b class="mg-edit-name"></b> = <input type="text" ' +
+      'size="14" spellcheck="false" aria-label="new data"> <button type="button" ' +
+      'data-edit="apply">apply</button></span> <button type="button" data-edit="reset" ' +
+      'title="every leaf back to its data in Python">reset</button> ' +
+      '<span class="mg-edit-error" role="alert"></span>';
+  }
+  var input = editor.querySelector("input"), problem = editor.querySelector(".mg-edit-error");
+  function choose(id) {
+    chosen = id;
+    editor.querySelector(".mg-editor").hidden = false;
+    editor.querySelector(".mg-edit-name").textContent = values[id].name;
+    input.value = values[id].data[1];
+    input.focus();
+    input.select();
+  }
+  function apply() {
+    var x = Number(input.value.trim() === "" ? NaN : input.value);
+    try {
+      edit(chosen, x);
+      problem.textContent = "";
+    } catch (error) {
+      problem.textContent = error.message;
+    }
+  }
+  if (input) {
+    input.addEventListener("keydown", function (event) {
+      event.stopPropagation();
+      if (event.key === "Enter") { apply(); }
+      if (event.key === "Escape") { editor.querySelector(".mg-editor").hidden = true; root.focus(); }
+    });
+    editor.querySelector('[data-edit="apply"]').addEventListener("click", apply);
+    editor.querySelector('[data-edit="reset"]').addEventListener("click", function () {
+      ids.forEach(function (id) { values[id].data = original[id]; });
+      compute();
+      render();
+    });
+  }
 
   // The API for tests and pages that embed explorers: window.micrograd.explorers.
   function find(name) {
@@ -514,7 +758,7 @@
   }
   var api = {
     element: root,
-    get steps() { return lv().groups.length; },
+    get steps() { return levelGroups(state.level, "backward").length; },
     step: function (k) {
       if (state.mode !== "backward") { mode("backward"); }
       stop();
@@ -525,6 +769,7 @@
       var id = find(name), grad = gradsAfter(applied(lastBackward()))[id] || data.zero;
       return { data: Number(values[id].data[1]), grad: Number(grad[1]) };
     },
+    set: function (name, x) { edit(find(name), x); },
     level: function (name) {
       level(name);
       var boxes = levels[name].boxes;
