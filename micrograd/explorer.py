@@ -82,7 +82,9 @@ class Explorer:
         return f"<Explorer: {self.title}; .save('backprop.html') writes it as a page>"
 
 
-def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = None) -> Explorer:
+def explore(
+    root: Value, *, max_nodes: int | None = 500, depth: int | None = None, quiz: bool = False
+) -> Explorer:
     """An interactive page that steps through the backward pass of ``root``, edge by edge.
 
     Each step k shows the edge of ``trace_backward(root)[k-1]`` with ``upstream
@@ -95,9 +97,20 @@ def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = Non
     fits the width while its text stays at least 11 px; else it is drawn at actual size
     (``z`` toggles) and scrolls so each step's edge and both its ends are in view.
 
+    A graph with neurons (`micrograd.units`) of more than 60 Values opens at the level
+    of neurons (one box per neuron, its weights on its edges; click one to open it in
+    place), and has a level of layers. Clicking a leaf lets the learner change its data:
+    the page recomputes both passes (what if).
+
+    ``quiz=True`` hides what each step computes: the learner types the contribution
+    (and, at a fork, the running sum), the page checks it to 1e-4 relative and then
+    shows the arithmetic; a score at the end. It starts at the level of Values.
+
     ``max_nodes`` and ``depth`` are as in `micrograd.viz.draw_dot`. Needs no Graphviz.
     """
     _check_root(root, "explore")
+    if not isinstance(quiz, bool):
+        raise TypeError(f"explore: quiz must be True or False, got {type(quiz).__name__}")
     for name, value in (("max_nodes", max_nodes), ("depth", depth)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
             raise TypeError(f"explore: {name} must be an int or None, got {type(value).__name__}")
@@ -112,6 +125,8 @@ def explore(root: Value, *, max_nodes: int | None = 500, depth: int | None = Non
         )
     steps = trace_backward(root)
     page = _page_data(root, index, steps)
+    if quiz:
+        page.update(quiz=True, start="values")
     text = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     # no "<", ">" or "&" in the page's script: a label cannot end or comment it out
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

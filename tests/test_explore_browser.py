@@ -823,3 +823,69 @@ def test_editing_is_off_where_an_op_has_no_formula_text(browser, tmp_path):
         f"try {{ {API}.set('n', 3); }} catch (e) {{ return e.message; }}"
     )
     assert error == "n is computed by +: only a leaf's data can be changed"
+
+
+# ---------------------------------------------------------------------------
+# Quiz: the learner computes every step
+# ---------------------------------------------------------------------------
+
+
+def test_quiz_checks_each_step_and_keeps_score(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    root = fork()
+    steps = trace_backward(root)
+    path = explore(root, quiz=True).save(tmp_path / "quiz.html")
+    open_page(browser, fork(), tmp_path)  # window size and network as in the other tests
+    browser.get(Path(path).as_uri())
+
+    def answer(*numbers: float) -> None:
+        fields = browser.find_elements(By.CSS_SELECTOR, ".mg-explore .mg-answer")
+        assert len(fields) == len(numbers)
+        for field, x in zip(fields, numbers):
+            field.clear()
+            field.send_keys(f"{x:.6g}")
+        fields[-1].send_keys(Keys.ENTER)
+
+    def verdict() -> str:
+        return browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-verdict").text
+
+    ActionChains(browser).send_keys(Keys.ARROW_RIGHT).perform()
+    page = browser.execute_script(READ_PAGE)
+    assert page["counter"] == f"step 1 / {len(steps)}"
+    # what the step computes is hidden: its cell, its result, the arithmetic
+    assert page["contribution"] == [] and page["cells"][0][2] == "?"
+    assert page["grads"][steps[0].to.label] == "grad 0.0000"
+    answer(steps[0].contribution + 1)  # wrong
+    assert verdict() == "not quite: try again, or reveal it"
+    click(browser, "next")  # the step must be answered first
+    assert browser.execute_script(READ_PAGE)["counter"] == f"step 1 / {len(steps)}"
+    assert verdict() == "answer this step first, or reveal it"
+    answer(steps[0].contribution)
+    page = browser.execute_script(READ_PAGE)
+    ((_, exact),) = page["after"]
+    assert float(exact) == steps[0].after  # the arithmetic is shown now
+    assert page["cells"][0][2] == four(steps[0].local)
+    asked_sums = 0
+    for k, step in enumerate(steps[1:], start=2):
+        click(browser, "next")
+        assert browser.execute_script(READ_PAGE)["counter"] == f"step {k} / {len(steps)}"
+        seen = sum(s.to is step.to for s in steps[:k])
+        if k == 4:  # d back to c: revealed
+            browser.find_element(By.CSS_SELECTOR, '.mg-explore [data-quiz="reveal"]').click()
+            continue
+        # at a fork, after its first contribution, the running sum is asked too
+        if seen > 1:
+            asked_sums += 1
+            answer(step.contribution, step.after)
+        else:
+            answer(step.contribution)
+        page = browser.execute_script(READ_PAGE)
+        assert [float(e) for _, e in page["after"]] == [step.after], k
+    assert asked_sums == 2  # a's second and third contributions
+    panel = browser.execute_script(READ_PAGE)["panel"]
+    # step 1 took two tries and step 4 was revealed
+    assert f"score: {len(steps) - 2} of {len(steps)} steps right the first time" in panel
+    shot(browser, "fork-quiz-end-1400")

@@ -868,6 +868,8 @@ def test_explore_checks_its_arguments():
         explore(Value(1.0) * 2, depth=1.5)
     with pytest.raises(ValueError, match="more than max_nodes=3"):
         explore(lecture_neuron()["o"], max_nodes=3)
+    with pytest.raises(TypeError, match="quiz must be True or False, got str"):
+        explore(lecture_neuron()["o"], quiz="yes")
 
 
 def test_depth_counts_the_inputs_it_leaves_out():

@@ -7,7 +7,8 @@
   var panel = root.querySelector(".mg-panel"), info = root.querySelector(".mg-info");
   var counter = root.querySelector(".mg-counter");
   var box = root.querySelector(".mg-graph"), zoom = root.querySelector('[data-act="zoom"]');
-  var state = { mode: "backward", level: data.start, k: {}, timer: null, focused: null };
+  var state = { mode: "backward", level: data.start, k: {}, timer: null, focused: null,
+    answers: {} };
   var ids = Object.keys(values), byName = {};
   ids.forEach(function (id) { if (!(values[id].name in byName)) { byName[values[id].name] = id; } });
   var incoming = {}, grouped = {};  // steps into each Value; each level's steps, once made
@@ -71,7 +72,7 @@
   // A drawing: its shapes (each tagged with the id it shows), a Value's texts, op cells.
   function Drawing(L, svg) {
     this.level = L; this.svg = svg; this.list = []; this.texts = []; this.cells = {};
-    this.units = []; this.edgeOf = {}; this.inner = {}; this.locals = []; this.version = 0;
+    this.units = []; this.edgeOf = {}; this.inner = {}; this.locals = []; this.version = -1;
   }
   Drawing.prototype.tag = function (el, id) { el.mgId = id; this.list.push(el); return el; };
   Drawing.prototype.edge = function (parent, id, points, title) {
@@ -109,8 +110,8 @@
     o.cells.forEach(function (c) {
       var cg = make("g", { "class": "mg-cell", "data-slot": c.slot }, g);
       make("rect", { y: c.y - 10, width: o.cw, height: 20 }, cg);
-      self.locals.push({ cell: c, text: make("text", { x: o.cw - 6, y: c.y + 5,
-        "text-anchor": "end" }, cg, c.local[0]) });
+      self.locals.push({ cell: c, key: id + ":" + c.slot, text: make("text", { x: o.cw - 6,
+        y: c.y + 5, "text-anchor": "end" }, cg, c.local[0]) });
       self.cells[id + ":" + c.slot] = cg;
     });
     if (o.more) {
@@ -340,6 +341,7 @@
       });
     });
     counted();
+    state.answers = {};  // a new pass: a quiz starts over
     version++;
     Object.keys(state.k).forEach(function (name) {
       var parts = name.split(":");
@@ -407,7 +409,9 @@
   }
   function current(d) {
     var reached = {}, hot = {}, target = [], cells = [], k = at(), gs = groups();
-    var grads = gradsAfter(applied(state.mode === "backward" ? k : lastBackward()));
+    var shown = state.mode === "backward" ? k : lastBackward();
+    if (pending(shown)) { shown -= 1; }  // a quiz step not answered yet: its result hidden
+    var grads = gradsAfter(applied(shown));
     if (state.mode === "backward") {
       mark(reached, d, data.root);
       applied(k).forEach(function (i) {
@@ -448,8 +452,11 @@
 
   function paint(d, now) {
     var backwardMode = state.mode === "backward";
-    if (d.version !== version) {  // after an edit: the local derivatives in the op cells
-      d.locals.forEach(function (l) { l.text.textContent = l.cell.local[0]; });
+    if (d.version !== version) {  // after an edit or an answer: the op cells' derivatives
+      var known = revealed();
+      d.locals.forEach(function (l) {
+        l.text.textContent = known === null || known[l.key] ? l.cell.local[0] : "?";
+      });
       d.version = version;
     }
     d.list.forEach(function (el) {
@@ -496,6 +503,8 @@
     });
     describe();
     reveal(d, now.target);
+    var answer = panel.querySelector(".mg-answer");
+    if (answer) { answer.focus({ preventScroll: true }); }
   }
 
   // When the graph overflows its box, scroll it so the step is in view: along each axis,
@@ -606,8 +615,10 @@
         ", one edge each" : ", one box each") + ": upstream gradient × local derivative = " +
         "contribution, added to the input's gradient.</p>";
     }
+    if (pending(k)) { return quizText(k); }
     var g = groups()[k - 1];
-    return g.length > 1 || unitOf(backward[g[0]].node) ? groupText(k, g) : stepText(k, g[0]);
+    return (g.length > 1 || unitOf(backward[g[0]].node) ? groupText(k, g) : stepText(k, g[0])) +
+      (data.quiz && k === last() ? score() : "");
   }
 
   function forwardText() {
@@ -638,6 +649,82 @@
       (state.mode === "backward" ? "   grad " + grad[1] : "");
   }
 
+  // ---- quiz: the learner computes each step; the page checks it ----
+  function quizzing() {
+    return !!data.quiz && state.mode === "backward" && state.level === "values";
+  }
+  function pending(k) { return quizzing() && k > 0 && !state.answers[k]; }
+  function revealed() {  // the op cells whose step is answered (null: not a quiz)
+    if (!data.quiz) { return null; }
+    var known = {};
+    Object.keys(state.answers).forEach(function (k) {
+      var s = backward[k - 1];
+      known[s.node + "op:" + s.slot] = true;
+    });
+    return known;
+  }
+  function asksSum(k) {  // at a fork, after its first contribution: the running sum too
+    var s = backward[k - 1], seen = 0;
+    for (var i = 0; i < k; i++) { if (backward[i].to === s.to) { seen++; } }
+    return incoming[s.to] > 1 && seen > 1;
+  }
+  function quizText(k) {
+    var s = backward[k - 1], formula = formulaOf(s), field = function (cls, label) {
+      return "<label>" + label + ' <input type="text" class="mg-answer ' + cls +
+        '" size="12" spellcheck="false"></label> ';
+    };
+    var rule = formula ? "d out / d " + esc(formula[1]) + ' = <span class="mg-formula">' +
+      esc(formula[0]) + '</span> <span class="mg-hint">(out = ' + esc(values[s.node].name) +
+      ", " + esc(formula[1]) + " = " + esc(values[s.to].name) + "; the data are in the boxes)" +
+      "</span>" : "d " + who(s.node) + " / d " + who(s.to) + " (its op has no formula text: " +
+      num("mg-local", s.local) + ")";
+    return "<p>Step " + k + ": from " + who(s.node) + " (" + esc(values[s.node].op) +
+      ") back to its input " + who(s.to) + "</p><p>local derivative: " + rule + "</p>" +
+      "<p>upstream gradient: the gradient of " + who(s.node) + ", " + num("mg-grad", s.grad) +
+      "</p><p>" + field("mg-contribution-answer", "contribution = upstream × local =") +
+      (asksSum(k) ? field("mg-sum-answer", "fork: the gradient of " + esc(values[s.to].name) +
+        " is now") : "") + '<button type="button" data-quiz="check">check</button> ' +
+      '<button type="button" data-quiz="reveal">reveal</button> ' +
+      '<span class="mg-verdict" role="status"></span></p>';
+  }
+  function close(typed, right) {
+    return isFinite(typed) && Math.abs(typed - right) <= 1e-4 * Math.abs(right);
+  }
+  function check(reveal) {
+    var k = at(), s = backward[k - 1], answer = state.answers[k] || { tries: 0 };
+    var fields = [[".mg-contribution-answer", s.contribution], [".mg-sum-answer", s.after]];
+    var right = fields.every(function (f) {
+      var input = panel.querySelector(f[0]);
+      return !input || (input.value.trim() !== "" && close(Number(input.value), Number(f[1][1])));
+    });
+    state.tries = (state.tries || {});
+    state.tries[k] = (state.tries[k] || 0) + 1;
+    if (!right && !reveal) {
+      panel.querySelector(".mg-verdict").textContent = "not quite: try again, or reveal it";
+      return;
+    }
+    state.answers[k] = { right: right && state.tries[k] === 1 };
+    version++;
+    render();
+    root.focus({ preventScroll: true });
+  }
+  function score() {
+    var right = Object.keys(state.answers).filter(function (k) {
+      return state.answers[k].right;
+    }).length;
+    return '<p class="mg-score">score: ' + right + " of " + backward.length +
+      " steps right the first time</p>";
+  }
+  panel.addEventListener("keydown", function (event) {
+    if (event.target.tagName !== "INPUT") { return; }
+    event.stopPropagation();
+    if (event.key === "Enter") { check(false); }
+  });
+  panel.addEventListener("click", function (event) {
+    var act = event.target.getAttribute && event.target.getAttribute("data-quiz");
+    if (act) { check(act === "reveal"); }
+  });
+
   function go(k) {
     state.k[key()] = Math.max(0, Math.min(last(), k));
     if (at() === last()) { stop(); }
@@ -662,7 +749,14 @@
   var actions = {
     first: function () { stop(); go(0); },
     prev: function () { stop(); go(at() - 1); },
-    next: function () { stop(); go(at() + 1); },
+    next: function () {
+      stop();
+      if (pending(at())) {
+        panel.querySelector(".mg-verdict").textContent = "answer this step first, or reveal it";
+        return;
+      }
+      go(at() + 1);
+    },
     last: function () { stop(); go(last()); },
     play: play,
     zoom: function () {
