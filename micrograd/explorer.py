@@ -224,10 +224,13 @@ def _slot_names(formula: Formula, count: int) -> list[str]:
     return fixed + [f"{g}_{i}" for g in formula.groups for i in range(1, n + 1)]
 
 
-def _derivative_text(node: Value, slot: int, vid: Callable[[Value], str]) -> list[Any] | None:
+def _derivative_text(
+    node: Value, slot: int, vid: Callable[[Value], str | None]
+) -> list[Any] | None:
     """[d out / d input as the op table writes it, the input's name in the formula,
-    what each name in the text stands for: a Value's id (``vid``) or a number], or
-    None for an op without formula text. The page writes the text with the numbers."""
+    what each name in the text stands for: a Value's id (``vid``, None for a Value not
+    on the page) or a number], or None for an op without formula text. The page writes
+    the text with the numbers of the names it knows."""
     op = op_of(node)
     formula = op.formula if op is not None else None
     if formula is None or formula.outer is not None:
@@ -251,7 +254,8 @@ def _derivative_text(node: Value, slot: int, vid: Callable[[Value], str]) -> lis
             (f"{g}_{k + 1}", vid(parents[fixed + j * n + k])) for j, g in enumerate(formula.groups)
         )
     used = set(_IDENTIFIER.findall(text))
-    return [text, names[slot], {name: b for name, b in binds.items() if name in used}]
+    known = {name: b for name, b in binds.items() if name in used and b is not None}
+    return [text, names[slot], known]
 
 
 # ---------------------------------------------------------------------------
@@ -457,11 +461,11 @@ def _specs(
     keys: dict[str, str] = {}
     edit = None
 
-    def vid(v: Value) -> str:
-        return f"v{index[v]}"
+    def vid(v: Value) -> str | None:  # None: left out by depth
+        return f"v{index[v]}" if v in index else None
 
     for v in order:
-        entry = values[vid(v)]
+        entry = values[f"v{index[v]}"]
         entry["c"] = is_constant(v)
         if not v._prev:
             continue
@@ -469,7 +473,7 @@ def _specs(
         if any(p not in index for p in v._prev):
             edit = edit or "editing is off: depth leaves some inputs out of the page"
             continue
-        entry["p"] = [vid(p) for p in v._prev]
+        entry["p"] = [f"v{index[p]}" for p in v._prev]
         try:
             spec = op_spec(v)
         except NotTranslatable as error:
