@@ -163,7 +163,9 @@ def explore(
         '/ actual size (z)">actual size</button></div>\n'
         '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-edit"></div>\n'
         '<div class="mg-info"></div>\n'
-        '<div class="mg-graph"></div>\n'
+        '<div class="mg-graph"><p class="mg-noscript">The explorer draws the graph with '
+        "JavaScript, which this view does not run: open the saved page (Explorer.save) in a "
+        "browser.</p></div>\n"
         f'<script type="application/json" class="mg-data">{text}</script>\n'
         f"<script>\n{script}</script>\n</div>"
     )

@@ -508,6 +508,8 @@ def test_the_api_checks_names(browser, tmp_path):
         f"try {{ {API}.value('nope'); }} catch (e) {{ return e.message; }}"
     )
     assert error == "no Value is shown with the name nope"
+    # the note for views that run no scripts is gone once the script has drawn the graph
+    assert browser.execute_script("return document.querySelector('.mg-noscript')") is None
     last = len(trace_backward(root))
     assert browser.execute_script(f"return {API}.step(99)") == last  # clamped to the last step
 

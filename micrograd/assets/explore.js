@@ -166,7 +166,8 @@
     });
     return d;
   }
-  var drawings = {};
+  var drawings = {}, note = box.querySelector(".mg-noscript");
+  if (note) { note.remove(); }
   function drawing() {
     var L = state.level;
     if (!drawings[L]) { drawings[L] = draw(L); }
