@@ -545,7 +545,7 @@ const g = Array.from(box.querySelectorAll('g.mg-unit'))
     .find(g => g.querySelector('text').textContent === name);
 const r = g.getBoundingClientRect();
 return {unit: [r.left - x, r.top - y, r.right - x, r.bottom - y],
-        size: [box.clientWidth, box.clientHeight]};
+        size: [box.clientWidth, box.clientHeight], window: [r.top, r.bottom, innerHeight]};
 """
 
 
@@ -584,6 +584,8 @@ def test_a_network_opens_at_neuron_level_and_steps_neuron_by_neuron(browser, tmp
             # the neuron whose step it is stays in view
             page = browser.execute_script(UNIT_IN_VIEW)
             assert inside(page["unit"], page["size"]), k
+            top, bottom, height = page["window"]
+            assert top >= 0 and bottom <= height, k  # and in the window
         if k == 5:
             shot(browser, "mlp-neurons-step5-1400")
     assert listed == steps

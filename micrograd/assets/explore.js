@@ -530,6 +530,12 @@
     }
     box.scrollLeft += shift("left", "right", view.left + box.clientLeft, box.clientWidth);
     box.scrollTop += shift("top", "bottom", view.top + box.clientTop, box.clientHeight);
+    // and the window, where the box itself reaches out of it
+    var first = d.list.filter(function (el) { return el.mgId === target[0]; })[0];
+    var r = first && first.getBoundingClientRect();
+    if (r && (r.top < 0 || r.bottom > window.innerHeight)) {
+      first.scrollIntoView({ block: "center", inline: "nearest" });
+    }
   }
 
   // The local derivative's formula with the numbers of its names written in.
