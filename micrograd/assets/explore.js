@@ -534,7 +534,7 @@
     var first = d.list.filter(function (el) { return el.mgId === target[0]; })[0];
     var r = first && first.getBoundingClientRect();
     if (r && (r.top < 0 || r.bottom > window.innerHeight)) {
-      first.scrollIntoView({ block: "center", inline: "nearest" });
+      window.scrollBy(0, (r.top + r.bottom - window.innerHeight) / 2);
     }
   }
 
