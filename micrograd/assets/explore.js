@@ -55,6 +55,7 @@
     if (parent) { parent.appendChild(e); }
     return e;
   }
+  function put(el, text) { if (el.textContent !== text) { el.textContent = text; } }
   function curve(p) {
     var d = "M" + p[0] + "," + p[1];
     for (var i = 2; i < p.length; i += 2) {
@@ -394,7 +395,7 @@
   function at() { return state.k[key()] || 0; }
   function applied(k) {  // the value steps of the first k backward steps of this level
     var gs = levelGroups(state.level, "backward"), out = [];
-    for (var i = 0; i < k; i++) { out = out.concat(gs[i]); }
+    for (var i = 0; i < k; i++) { Array.prototype.push.apply(out, gs[i]); }
     return out;
   }
   function gradsAfter(list) {
@@ -456,32 +457,33 @@
     if (d.version !== version) {  // after an edit or an answer: the op cells' derivatives
       var known = revealed();
       d.locals.forEach(function (l) {
-        l.text.textContent = known === null || known[l.key] ? l.cell.local[0] : "?";
+        put(l.text, known === null || known[l.key] ? l.cell.local[0] : "?");
       });
       d.version = version;
     }
     d.list.forEach(function (el) {
-      el.classList.toggle("mg-hot", !!now.hot[el.mgId]);
-      el.classList.toggle("mg-muted", !now.hot[el.mgId] && !now.reached[el.mgId]);
+      var hot = !!now.hot[el.mgId], muted = !hot && !now.reached[el.mgId];
+      if (el.mgHot !== hot) { el.classList.toggle("mg-hot", hot); el.mgHot = hot; }
+      if (el.mgMuted !== muted) { el.classList.toggle("mg-muted", muted); el.mgMuted = muted; }
     });
     d.texts.forEach(function (t) {
       var v = values[t.id], shown = backwardMode || now.reached[t.id];
       var grad = now.grads[t.id] || data.zero;
-      t.data.textContent = "data " + (shown ? v.data[0] : "?");
-      t.grad.textContent = "grad " + (backwardMode ? grad[0] : "·");
-      t.title.textContent = v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
-        (backwardMode ? "\ngrad " + grad[1] : "");
+      put(t.data, "data " + (shown ? v.data[0] : "?"));
+      put(t.grad, "grad " + (backwardMode ? grad[0] : "·"));
+      put(t.title, v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
+        (backwardMode ? "\ngrad " + grad[1] : ""));
     });
     d.units.forEach(function (u) {
       u.rows.forEach(function (r) {
         var shown = backwardMode || now.reached[r.id], grad = now.grads[r.id] || data.zero;
         var dataText = shown ? values[r.id].data[0] : "?", gradText = backwardMode ? grad[0] : "·";
         if (u.neuron) {
-          r.row.textContent = "data " + dataText;
-          r.second.textContent = "grad " + gradText;
+          put(r.row, "data " + dataText);
+          put(r.second, "grad " + gradText);
         } else {
-          r.row.textContent = values[r.id].name.slice(0, 8).padEnd(9) + dataText.padStart(8) +
-            " " + gradText.padStart(8);
+          put(r.row, values[r.id].name.slice(0, 8).padEnd(9) + dataText.padStart(8) + " " +
+            gradText.padStart(8));
         }
       });
     });
@@ -502,7 +504,7 @@
     root.querySelectorAll("button[data-level]").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-level") === state.level));
     });
-    describe();
+    describe(now);
     reveal(d, now.target);
     var answer = panel.querySelector(".mg-answer");
     if (answer) { answer.focus({ preventScroll: true }); }
@@ -645,13 +647,14 @@
       num("mg-data", v.data) + "</p>";
   }
 
-  function describe() {
+  function describe(now) {
     var id = state.focused;
     if (!id) {
       info.textContent = "Hover over or tab to a Value for its full-precision data and gradient.";
       return;
     }
-    var now = current(drawing()), grad = now.grads[id] || data.zero;
+    now = now || current(drawing());
+    var grad = now.grads[id] || data.zero;
     info.textContent = values[id].name + "   data " + values[id].data[1] +
       (state.mode === "backward" ? "   grad " + grad[1] : "");
   }
