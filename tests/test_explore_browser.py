@@ -899,3 +899,57 @@ def test_quiz_checks_each_step_and_keeps_score(browser, tmp_path):
     # step 1 took two tries and step 4 was revealed
     assert f"score: {len(steps) - 2} of {len(steps)} steps right the first time" in panel
     shot(browser, "fork-quiz-end-1400")
+
+
+def test_levels_by_buttons_and_the_forward_pass_neuron_by_neuron(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    root, model = mlp_loss()
+    open_page(browser, root, tmp_path, max_nodes=None)
+    browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-level="layers"]').click()
+    assert browser.execute_script(VIEW)["level"] == "layers"
+    browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-level="neurons"]').click()
+    assert browser.execute_script(VIEW)["level"] == "neurons"
+    browser.find_element(By.CSS_SELECTOR, '.mg-explore button[data-mode="forward"]').click()
+    click(browser, "next")
+    panel = browser.execute_script(READ_PAGE)["panel"]
+    # the first neuron computed: layer 0's first neuron on the first point
+    first = model.layers[0].neurons[0]([2.0, 3.0])
+    assert panel == f"L0.n0 [1] = tanh(w·x+b) of its 2 inputs = {first.data:.4f}"
+    shot(browser, "mlp-neurons-forward1-1400")
+
+
+HOT_IN_WINDOW = """
+const svg = Array.from(document.querySelectorAll('.mg-explore svg'))
+    .find(s => s.style.display !== 'none');
+const hot = svg.querySelector('g.mg-unit.mg-hot, g.mg-value.mg-hot');
+const r = hot.getBoundingClientRect();
+return r.left >= 0 && r.right <= innerWidth && r.top >= 0 && r.bottom <= innerHeight;
+"""
+
+
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_every_view_at_both_widths(browser, tmp_path, width):
+    root, _ = mlp_loss()
+    open_page(browser, root, tmp_path, width, max_nodes=None)
+    for level in ("values", "neurons", "layers"):
+        browser.execute_script(f"{API}.level(arguments[0]); {API}.step(3)", level)
+        assert browser.execute_script(HOT_IN_WINDOW), level
+        shot(browser, f"mlp-{level}-step3-{width}")
+    browser.execute_script(f"{API}.expand('L1.n2 [1]')")
+    corner = browser.execute_script(
+        "const box = document.querySelector('.mg-explore .mg-graph').getBoundingClientRect();"
+        "const r = document.querySelector('.mg-explore .mg-inner').getBoundingClientRect();"
+        "return [r.left - box.left, r.top - box.top];"
+    )
+    assert all(0 <= c <= 20 for c in corner)  # the opened neuron is in view
+    shot(browser, f"mlp-neuron-open-{width}")
+    path = explore(fork(), quiz=True).save(tmp_path / "quiz.html")
+    browser.get(Path(path).as_uri())
+    browser.execute_script(f"{API}.step(1)")
+    assert browser.execute_script(HOT_IN_WINDOW)
+    shot(browser, f"fork-quiz-step1-{width}")
+    open_page(browser, lecture_neuron()["o"], tmp_path, width)
+    browser.execute_script(f"{API}.set('w2', -0.5); {API}.step(4)")
+    assert browser.execute_script(HOT_IN_WINDOW)
+    shot(browser, f"neuron-whatif-step4-{width}")

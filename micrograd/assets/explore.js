@@ -895,6 +895,10 @@
       }
       open(d, uid);
       render();
+      // the opened neuron's corner comes into view
+      var r = d.inner[uid].group.getBoundingClientRect(), view = box.getBoundingClientRect();
+      box.scrollLeft += r.left - view.left - 8;
+      box.scrollTop += r.top - view.top - 8;
       return d.inner[uid].boxes;
     }
   };
