@@ -39,7 +39,7 @@ from micrograd.engine import (
     topological_order,
 )
 from micrograd.jsformula import NotTranslatable, op_spec
-from micrograd.layout import Edge, layered_layout
+from micrograd.layout import COLUMN_GAP, Edge, layered_layout
 from micrograd.units import LEVELS, Unit, boxes_of, units_of
 from micrograd.viz import _check_root, _fmt, _input_order, _walk, trace_backward
 
@@ -50,6 +50,8 @@ LINE = 17.0  # the height of a line of text
 CELL = 20.0  # the height of one input's cell in an op box
 SHORT = 14  # the longest expression shown as an unlabelled Value's name
 NEURON_LEVEL_FROM = 60  # a graph of more Values that has neurons opens at neuron level
+WEIGHTS_SHOWN = 8  # a neuron with at most this many inputs has its weights on its edges
+WEIGHT_GAP = 120.0  # the gap between columns where weights are written on edges
 
 
 class Explorer:
@@ -316,6 +318,7 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         "seed": _number(1.0),
         "zero": _number(0.0),
         "start": start,
+        "weightsShown": WEIGHTS_SHOWN,
         "values": values,
         "ops": ops,
         "levels": levels,
@@ -379,8 +382,11 @@ class _Context:
         for u in units:
             numbers[u.id] = len(sizes)
             sizes.append((shown[u.id]["w"], shown[u.id]["h"]))
-        edges, about = self._edges(box, units, numbers)
-        layout = layered_layout(sizes, edges)
+        heights = {u.id: float(shown[u.id]["h"]) for u in units}
+        edges, about = self._edges(box, units, numbers, heights)
+        # room on the edges for the weights of neurons with few inputs (as the page draws)
+        labelled = any(len(u.sums) == 1 and len(u.inputs) <= WEIGHTS_SHOWN for u in units)
+        layout = layered_layout(sizes, edges, gap=WEIGHT_GAP if labelled else COLUMN_GAP)
         places = {
             name: [round(c, 1) for c in (x - w / 2, y - h / 2, w, h)]
             for name, n in numbers.items()
@@ -400,8 +406,15 @@ class _Context:
         }
 
     def _edges(
-        self, box: dict[Value, str | None], units: list[Unit], numbers: dict[str, int]
+        self,
+        box: dict[Value, str | None],
+        units: list[Unit],
+        numbers: dict[str, int],
+        heights: dict[str, float],
     ) -> tuple[list[Edge], list[dict[str, Any]]]:
+        """Every edge of a level: into each op's cell for its input, out of each op into
+        its Value, and into a unit from each of its inputs, spread down its left side in
+        input order."""
         edges: list[Edge] = []
         about: list[dict[str, Any]] = []
 
@@ -427,7 +440,8 @@ class _Context:
                     continue
                 n = len(u.inputs)
                 stands = [f"e{self.index[z]}_{slot}" for z in u.sums for slot in (1 + k, 1 + n + k)]
-                add(tail, u.id, 0.0, f"{u.id}_{k}", stands)
+                port = ((k + 0.5) / n - 0.5) * (heights[u.id] - 8)
+                add(tail, u.id, port, f"{u.id}_{k}", stands)
         return edges, about
 
     def _unit(self, u: Unit) -> dict[str, Any]:

@@ -57,9 +57,13 @@ class Layout:
 
 
 def layered_layout(
-    sizes: Sequence[tuple[float, float]], edges: Sequence[Edge], margin: float = 8.0
+    sizes: Sequence[tuple[float, float]],
+    edges: Sequence[Edge],
+    margin: float = 8.0,
+    gap: float = COLUMN_GAP,
 ) -> Layout:
-    """Lay out nodes of the given ``(width, height)`` so that every edge points right.
+    """Lay out nodes of the given ``(width, height)`` so that every edge points right,
+    ``gap`` pixels between columns.
 
     ValueError if an edge names a node that does not exist or the edges form a cycle.
     """
@@ -70,7 +74,7 @@ def layered_layout(
     column = _columns(n, edges)
     graph = _Segments(sizes, edges, column)
     graph.order()
-    return graph.place(margin)
+    return graph.place(margin, gap)
 
 
 def _columns(n: int, edges: Sequence[Edge]) -> list[int]:
@@ -230,12 +234,12 @@ class _Segments:
             total += _inversions([head for _, head in pairs])
         return total
 
-    def place(self, margin: float) -> Layout:
+    def place(self, margin: float, gap: float) -> Layout:
         """Heights by isotonic regression towards the neighbours, then the routes."""
         width = [max((self.size[v][0] for v in layer), default=0.0) for layer in self.layers]
         left = [margin]
         for w in width[:-1]:
-            left.append(left[-1] + w + COLUMN_GAP)
+            left.append(left[-1] + w + gap)
         x = [left[self.column[v]] + width[self.column[v]] / 2 for v in range(len(self.size))]
         y = [0.0] * len(self.size)
         for layer in self.layers:

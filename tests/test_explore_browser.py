@@ -953,3 +953,27 @@ def test_every_view_at_both_widths(browser, tmp_path, width):
     browser.execute_script(f"{API}.set('w2', -0.5); {API}.step(4)")
     assert browser.execute_script(HOT_IN_WINDOW)
     shot(browser, f"neuron-whatif-step4-{width}")
+
+
+WEIGHTS_INTO = """
+const svg = Array.from(document.querySelectorAll('.mg-explore svg'))
+    .find(s => s.style.display !== 'none');
+const data = JSON.parse(document.querySelector('.mg-explore .mg-data').textContent);
+const units = data.levels.neurons.units;
+const uid = Object.keys(units).find(u => units[u].name === arguments[0]);
+return units[uid].inputs.map((_, k) => {
+    const g = svg.querySelector('g.mg-edge[data-id="' + uid + '_' + k + '"]');
+    return g.querySelector('text.mg-weight').textContent;
+});
+"""
+
+
+def test_a_neurons_weights_are_written_on_its_edges(browser, tmp_path):
+    root, model = mlp_loss()
+    open_page(browser, root, tmp_path, max_nodes=None)
+    neuron = model.layers[1].neurons[2]
+    shown = browser.execute_script(WEIGHTS_INTO, "L1.n2 [3]")
+    assert shown == [f"w {w.data:.4f}" for w in neuron.w]
+    # what if the weight changes: the edge says so
+    browser.execute_script(f"{API}.set('L1.n2.w1', 0.25)")
+    assert browser.execute_script(WEIGHTS_INTO, "L1.n2 [3]")[1] == "w 0.2500"

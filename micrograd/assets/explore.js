@@ -9,6 +9,9 @@
   var box = root.querySelector(".mg-graph"), zoom = root.querySelector('[data-act="zoom"]');
   var state = { mode: "backward", level: data.start, k: {}, timer: null, focused: null,
     answers: {} };
+  var WEIGHTS_SHOWN = data.weightsShown;  // a neuron with at most this many inputs has its
+  // weights written on its edges
+  var ROWS = 12;  // the edges of a unit's step listed in full; the rest are counted
   var ids = Object.keys(values), byName = {};
   ids.forEach(function (id) { if (!(values[id].name in byName)) { byName[values[id].name] = id; } });
   var incoming = {}, grouped = {};  // steps into each Value; each level's steps, once made
@@ -73,7 +76,7 @@
   // A drawing: its shapes (each tagged with the id it shows), a Value's texts, op cells.
   function Drawing(L, svg) {
     this.level = L; this.svg = svg; this.list = []; this.texts = []; this.cells = {};
-    this.units = []; this.edgeOf = {}; this.inner = {}; this.locals = []; this.version = -1;
+    this.units = []; this.edgeOf = {}; this.inner = {}; this.weights = []; this.locals = []; this.version = -1;
   }
   Drawing.prototype.tag = function (el, id) { el.mgId = id; this.list.push(el); return el; };
   Drawing.prototype.edge = function (parent, id, points, title) {
@@ -156,7 +159,13 @@
         });
         title += ", weight " + ws.join(", ");
       }
-      d.edge(svg, e.id, e.points, title);
+      var g = d.edge(svg, e.id, e.points, title), u = level.units[e.to];
+      // a neuron's weight is written on its edge, where the neuron has few enough inputs
+      if (u && u.neuron && u.inputs.length <= WEIGHTS_SHOWN) {
+        var w = u.weights[Number(e.id.split("_")[1])][0], n = e.points.length;
+        d.weights.push({ id: w, text: make("text", { x: e.points[n - 2] - 6,
+          y: e.points[n - 1] - 3, "text-anchor": "end", "class": "mg-weight" }, g) });
+      }
       e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
     });
     Object.keys(level.boxes).forEach(function (id) {
@@ -487,6 +496,7 @@
         }
       });
     });
+    d.weights.forEach(function (w) { put(w.text, "w " + values[w.id].data[0]); });
     Object.keys(d.inner).forEach(function (uid) { paint(d.inner[uid].drawing, now); });
     if (d.lit) { d.lit.forEach(function (c) { c.classList.remove("mg-hot"); }); }
     d.lit = now.cells.map(function (c) { return d.cells[c]; }).filter(Boolean);
@@ -592,7 +602,6 @@
     ].join("");
   }
 
-  var ROWS = 12;  // the edges of a unit's step listed in full; the rest are counted
   function groupText(k, g) {
     var u = unitOf(backward[g[0]].node);
     var rows = g.slice(0, ROWS).map(function (i) {
