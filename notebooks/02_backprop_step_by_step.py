@@ -199,10 +199,10 @@ draw_dot(f, upto=len(steps))
 # keys: each step's edge, the local derivative's formula from the op table with its
 # numbers written in, `upstream × local = contribution`, the input's gradient before
 # and after, and at a fork the running sum of its contributions. Only the cell of the
-# op box that the step uses is red. Click a leaf (here `x` or `y`) to change its data:
-# the page recomputes both passes at once from the same formula text (what if). The
-# page needs no kernel and no Graphviz: `explore(f).save("backprop.html")` writes it
-# as one file that any browser opens.
+# op box that the step uses is red. Click a leaf (here `x` or `y`) to type its data,
+# or drag it sideways: the page recomputes both passes at once from the same formula
+# text (what if). The page needs no kernel and no Graphviz:
+# `explore(f).save("backprop.html")` writes it as one file that any browser opens.
 
 # %%
 explore(f)

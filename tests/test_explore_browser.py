@@ -977,3 +977,29 @@ def test_a_neurons_weights_are_written_on_its_edges(browser, tmp_path):
     # what if the weight changes: the edge says so
     browser.execute_script(f"{API}.set('L1.n2.w1', 0.25)")
     assert browser.execute_script(WEIGHTS_INTO, "L1.n2 [3]")[1] == "w 0.2500"
+
+
+def test_dragging_a_leaf_changes_its_data(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, lecture_neuron()["o"], tmp_path)
+    box = browser.find_element(
+        By.XPATH,
+        "//*[local-name()='g'][contains(@class,'mg-value')][*[local-name()='text'][text()='w1']]",
+    )
+    ActionChains(browser).click_and_hold(box).move_by_offset(40, 0).move_by_offset(
+        10, 0
+    ).release().perform()
+    w1 = browser.execute_script(f"return {API}.value('w1')")["data"]
+    # 1% of |w1| = 3 per pixel: 50 pixels to the right add 1.5
+    assert w1 == pytest.approx(-3.0 + 50 * 0.03, abs=0.031)
+    g = lecture_neuron()
+    g["w1"].data = w1
+    o = (g["x1"] * g["w1"] + g["x2"] * g["w2"] + g["b"]).tanh()
+    o.backward()
+    browser.execute_script(f"{API}.step({API}.steps)")
+    assert close(browser.execute_script(f"return {API}.value('o')")["data"], o.data)
+    assert close(browser.execute_script(f"return {API}.value('x1')")["grad"], g["x1"].grad)
+    # the editor did not open: that is for a press without a drag
+    assert not browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-edit input").is_displayed()

@@ -97,7 +97,7 @@
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
     if (!v.op && !data.edit) {
       g.classList.add("mg-editable");
-      g.addEventListener("click", function () { choose(id); });
+      g.addEventListener("pointerdown", function (event) { drag(id, event); });
     }
     g.addEventListener("blur", function () {
       if (state.focused === id) { state.focused = null; describe(); }
@@ -825,7 +825,7 @@
     editor.textContent = data.edit;
   } else {
     editor.innerHTML = '<span class="mg-hint">what if: click a leaf (an input, a weight, a ' +
-      "bias) to change its data; everything is recomputed at once</span> " +
+      "bias) to type its data, or drag it sideways; everything is recomputed at once</span> " +
       '<span class="mg-editor" hidden><b class="mg-edit-name"></b> = <input type="text" ' +
       'size="14" spellcheck="false" aria-label="new data"> <button type="button" ' +
       'data-edit="apply">apply</button></span> <button type="button" data-edit="reset" ' +
@@ -840,6 +840,31 @@
     input.value = values[id].data[1];
     input.focus();
     input.select();
+  }
+  // Dragging a leaf sideways changes its data by 1% of its size (at least 0.01) per pixel,
+  // recomputed at each frame; a press without a drag opens the editor instead.
+  function drag(id, event) {
+    var x0 = event.clientX, start = X(id), per = Math.max(Math.abs(start), 1) / 100;
+    var moved = false, wanted = null;
+    function move(e) {
+      if (Math.abs(e.clientX - x0) > 3) { moved = true; }
+      if (!moved) { return; }
+      if (wanted === null) {
+        requestAnimationFrame(function () {
+          edit(id, wanted);
+          wanted = null;
+        });
+      }
+      wanted = Math.round((start + (e.clientX - x0) * per) * 1e4) / 1e4;
+    }
+    function up() {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      if (!moved) { choose(id); }
+    }
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    event.preventDefault();
   }
   function apply() {
     var x = Number(input.value.trim() === "" ? NaN : input.value);
