@@ -1003,3 +1003,29 @@ def test_dragging_a_leaf_changes_its_data(browser, tmp_path):
     assert close(browser.execute_script(f"return {API}.value('x1')")["grad"], g["x1"].grad)
     # the editor did not open: that is for a press without a drag
     assert not browser.find_element(By.CSS_SELECTOR, ".mg-explore .mg-edit input").is_displayed()
+
+
+def thirty_values() -> Value:
+    """A 3-input tanh neuron written with scalar ops, squared against a target: 30 Values."""
+    xs = [Value(x, f"x{i}") for i, x in enumerate((0.5, -1.0, 2.0))]
+    ws = [Value(w, f"w{i}") for i, w in enumerate((0.3, -0.2, 0.1))]
+    z = xs[0] * ws[0] + xs[1] * ws[1] + xs[2] * ws[2] + Value(0.1, "b")
+    y = z.tanh()
+    loss = (y - Value(0.5, "t")) ** 2 + (y * Value(0.1, "c")) ** 2 + z.exp() * Value(0.0, "k")
+    return (loss + (z * Value(0.2, "d")).sigmoid()).relu()
+
+
+def test_text_is_at_least_11_px_on_a_graph_of_30_values(browser, tmp_path):
+    root = thirty_values()
+    values = {root, *topological_order(root)}
+    values |= {p for v in list(values) for p in v._prev}
+    assert len(values) == 30
+    open_page(browser, root, tmp_path, 1400)
+    page = browser.execute_script(VIEW)
+    assert page["fontSize"] * page["scale"] >= 11
+    sizes = browser.execute_script(
+        "return Array.from(document.querySelectorAll('.mg-explore svg text'))"
+        ".map(t => t.getBoundingClientRect().height)"
+    )
+    assert min(sizes) >= 11  # every text as drawn, 11 px at the least
+    shot(browser, "thirty-step0-1400")
