@@ -234,10 +234,11 @@ def _derivative_text(
     """[d out / d input as the op table writes it, the input's name in the formula,
     what each name in the text stands for: a Value's id (``vid``, None for a Value not
     on the page) or a number], or None for an op without formula text. The page writes
-    the text with the numbers of the names it knows."""
+    the text with the numbers of the names it knows. With an op applied to a sum
+    (ReLU(w·x+b)), the chain rule inside the node: d op / d sum * d sum / d input."""
     op = op_of(node)
     formula = op.formula if op is not None else None
-    if formula is None or formula.outer is not None:
+    if formula is None:
         return None
     parents = node._prev
     names = _slot_names(formula, len(parents))
@@ -257,6 +258,11 @@ def _derivative_text(
         binds.update(
             (f"{g}_{k + 1}", vid(parents[fixed + j * n + k])) for j, g in enumerate(formula.groups)
         )
+    if formula.outer is not None:
+        # the outer op's partial is in its own input (the sum, not on the page) and out
+        inner = text if _IDENTIFIER.fullmatch(text) or text == "1.0" else f"({text})"
+        text = f"{formula.outer.partials[0]} * {inner}"
+        binds.update(zip(formula.outer.params, formula.outer.bound))
     used = set(_IDENTIFIER.findall(text))
     known = {name: b for name, b in binds.items() if name in used and b is not None}
     return [text, names[slot], known]

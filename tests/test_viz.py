@@ -842,6 +842,18 @@ def test_each_step_has_the_local_derivatives_formula_and_what_its_names_are():
     assert formula_of(data, "neuron 1", "q") == ["x_2", "w_2", {"x_2": "t"}]
     assert formula_of(data, "neuron 1", "s") == ["w_1", "x_1", {"w_1": "p"}]
     assert formula_of(data, "neuron 1", "c") == ["1.0", "b", {}]
+    # ReLU(w.x + b) as one node: d relu / d sum (step(out)) times d sum / d input
+    from micrograd.ops import relu_affine
+
+    r = relu_affine(Value(0.5, "c"), Value(2.0, "p"), Value(3.0, "s"))
+    r.label = "r"
+    data = page_data(explore(r))
+    assert formula_of(data, "r", "p") == [
+        "floatops.step(out) * x_1",
+        "w_1",
+        {"out": "r", "x_1": "s"},
+    ]
+    assert formula_of(data, "r", "c") == ["floatops.step(out) * 1.0", "b", {"out": "r"}]
     # a bound parameter is a number: leaky_relu's slope
     y = Value(-2.0, "y").leaky_relu(0.25)
     y.label = "r"
