@@ -40,7 +40,7 @@ from micrograd.engine import (
 )
 from micrograd.jsformula import NotTranslatable, op_spec
 from micrograd.layout import COLUMN_GAP, Edge, layered_layout
-from micrograd.units import LEVELS, Unit, boxes_of, units_of
+from micrograd.units import Unit, boxes_of, units_of
 from micrograd.viz import _check_root, _fmt, _input_order, _walk, trace_backward
 
 __all__ = ["Explorer", "explore"]
@@ -292,7 +292,8 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
     """The Values, the op boxes, the backward steps, the forward order and, for each
     level, its boxes, edges and steps."""
     forward = [v for v in reversed(topological_order(root)) if v in index]
-    names = _names(root, index, units_of(forward, "neurons"))
+    neurons = units_of(forward, "neurons")
+    names = _names(root, index, neurons)
     order = sorted(index, key=index.__getitem__)
     values = {
         f"v{index[v]}": {
@@ -315,9 +316,10 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         for v in order
     }
     context = _Context(index, names, ops, widths, seen, backward, forward)
-    levels = {level: context.level(units_of(forward, level)) for level in LEVELS}
-    if not levels["neurons"]["units"]:
-        levels = {"values": levels["values"]}
+    levels = {"values": context.level([])}
+    if neurons:  # levels of neurons and of layers only for a graph that has neurons
+        levels["neurons"] = context.level(neurons)
+        levels["layers"] = context.level(units_of(forward, "layers"))
     start = "neurons" if "neurons" in levels and len(index) > NEURON_LEVEL_FROM else "values"
     return {
         "root": f"v{index[root]}",
