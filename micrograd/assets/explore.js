@@ -850,18 +850,17 @@
     function move(e) {
       if (Math.abs(e.clientX - x0) > 3) { moved = true; }
       if (!moved) { return; }
-      if (wanted === null) {
-        requestAnimationFrame(function () {
-          edit(id, wanted);
-          wanted = null;
-        });
-      }
+      if (wanted === null) { requestAnimationFrame(flush); }
       wanted = Math.round((start + (e.clientX - x0) * per) * 1e4) / 1e4;
+    }
+    function flush() {
+      if (wanted !== null) { edit(id, wanted); }
+      wanted = null;
     }
     function up() {
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
-      if (!moved) { choose(id); }
+      if (moved) { flush(); } else { choose(id); }  // the last move counts at once
     }
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
