@@ -106,7 +106,7 @@ def explore(
 
     ``quiz=True`` hides what each step computes: the learner types the contribution
     (and, at a fork, the running sum), the page checks it to 1e-4 relative and then
-    shows the arithmetic; a score at the end. It starts at the level of Values.
+    shows the arithmetic; a score at the end. It shows the level of Values only.
 
     ``max_nodes`` and ``depth`` are as in `micrograd.viz.draw_dot`. Needs no Graphviz.
     """
@@ -127,8 +127,8 @@ def explore(
         )
     steps = trace_backward(root)
     page = _page_data(root, index, steps)
-    if quiz:
-        page.update(quiz=True, start="values")
+    if quiz:  # the learner's own arithmetic, edge by edge: no level shows it done
+        page.update(quiz=True, start="values", levels={"values": page["levels"]["values"]})
     text = json.dumps(page, ensure_ascii=False, separators=(",", ":"))
     # no "<", ">" or "&" in the page's script: a label cannot end or comment it out
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

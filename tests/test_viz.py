@@ -884,6 +884,15 @@ def test_explore_checks_its_arguments():
         explore(lecture_neuron()["o"], quiz="yes")
 
 
+def test_a_quiz_shows_the_level_of_values_only():
+    loss, _ = small_network()
+    assert set(page_data(explore(loss))["levels"]) == {"values", "neurons", "layers"}
+    page = explore(loss, quiz=True)
+    data = page_data(page)
+    assert set(data["levels"]) == {"values"} and data["quiz"] and data["start"] == "values"
+    assert "data-level=" not in page.fragment  # no buttons for other levels
+
+
 def test_depth_counts_the_inputs_it_leaves_out():
     g = lecture_neuron()
     data = page_data(explore(g["o"], depth=2))  # o and n
