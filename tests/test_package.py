@@ -1,4 +1,4 @@
-"""The package's layout: a core short enough to read in one sitting, modules that import
+"""The package as a whole: a core short enough to read in one sitting, modules that import
 each other without cycles (imports inside functions included), and no module-level
 ``__getattr__`` that would hide where a name lives."""
 
