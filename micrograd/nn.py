@@ -5,7 +5,10 @@ every weight, input and the bias as parents; a ReLU neuron is a single node "ReL
 (`micrograd.ops.relu_affine`), another activation is a node of its own.
 
 Parameters have stable dotted names (``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``),
-and a model saves to and loads from a JSON object mapping those names to numbers.
+and a model saves to and loads from a JSON object mapping those names to numbers. Each
+parameter's label is the short form of its name, set when the module is built
+(``L0.n3.w1``, ``L0.n3.b``), and an unlabelled input leaf is labelled ``x0, x1, ...``
+by its position: pictures of the graph (`micrograd.viz`) show what every box is.
 """
 
 from __future__ import annotations
@@ -153,8 +156,8 @@ class Neuron(Module):
     def __init__(self, nin: int, nonlin: bool = True, activation: str = "relu") -> None:
         nin = _check_width("nin", nin)
         _check_activation("activation", activation)
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(0.0)
+        self.w = [Value(random.uniform(-1, 1), label=f"w{i}") for i in range(nin)]
+        self.b = Value(0.0, label="b")
         self.activation = activation if nonlin else "linear"
         self.nonlin = self.activation != "linear"
         self.activation_op = ACTIVATIONS[self.activation]
@@ -182,6 +185,7 @@ class Layer(Module):
     def __init__(self, nin: int, nout: int, **kwargs: Any) -> None:
         nout = _check_width("nout", nout)
         self.neurons = [Neuron(nin, **kwargs) for _ in range(nout)]
+        _prefix_labels("n", self.neurons)
 
     def outputs(self, x: Iterable[Any]) -> list[Value]:
         """Every neuron's output, as a list (also when the layer has one neuron)."""
@@ -236,6 +240,7 @@ class MLP(Module):
             Layer(sizes[i], sizes[i + 1], activation=output_activation if i == last else activation)
             for i in range(len(nouts))
         ]
+        _prefix_labels("L", self.layers)
 
     def __call__(self, x: Iterable[Any]) -> Any:
         """The network's output: a Value for one output unit, else a list of Values.
@@ -356,6 +361,14 @@ def _prefixed(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]
     ]
 
 
+def _prefix_labels(prefix: str, children: Sequence[Module]) -> None:
+    """Label child i's parameters ``{prefix}{i}.{label}``: the short form of `_prefixed`'s
+    names (``L0.n3.w1`` for ``layers.0.neurons.3.w.1``)."""
+    for i, child in enumerate(children):
+        for p in child.parameters():
+            p.label = f"{prefix}{i}.{p.label}"
+
+
 def _check_width(name: str, n: Any) -> int:
     """``n`` as an int if it is a positive integer (numpy integers too), else an error."""
     if isinstance(n, bool) or not isinstance(n, numbers.Integral):
@@ -403,7 +416,11 @@ def _as_inputs(x: Iterable[Any], nin: int) -> list[Value]:
     xs = [x] if isinstance(x, (Value, int, float)) else list(_iterate(x))
     if len(xs) != nin:
         raise ValueError(f"expected {nin} inputs, got {len(xs)}")
-    return [to_value(v) for v in xs]
+    values = [to_value(v) for v in xs]
+    for i, v in enumerate(values):
+        if not v.label and not v._prev:
+            v.label = f"x{i}"
+    return values
 
 
 def _iterate(x: Iterable[Any]) -> Iterator[Any]:

@@ -18,22 +18,19 @@ Jupyter shows how to install Graphviz, and ``.render()``/``.pipe()`` say the sam
 
 from __future__ import annotations
 
-import hashlib
 import html
-import json
-import math
-import os
 import re
-from importlib import resources
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import graphviz
 
-from micrograd import ops
-from micrograd.engine import Value, topological_order
-from micrograd.gradients import Step, backprop, local_derivatives
+from micrograd.engine import Value
+from micrograd.explorer import Explorer, explore
+from micrograd.gradients import Step, local_derivatives
 from micrograd.replay import TrainingReplay
-from micrograd.scalars import real
+from micrograd.shown import check_root, input_order, nodes_within, number_text, trace_backward
+from micrograd.units import LEVELS, Unit, boxes_of, units_of
 
 __all__ = [
     "Explorer",
@@ -141,42 +138,9 @@ def _html_text(text: str) -> str:
     return "<BR/>".join(html.escape(line) for line in _drawable(text).split("\n"))
 
 
-def _fmt(x: Any) -> str:
-    """'%.4f' as in the lecture; '%.4e' for magnitudes from 1e6 up and below 1e-4."""
-    x = real(x)
-    if x == 0.0 or not math.isfinite(x) or 1e-4 <= abs(x) < 1e6:
-        return f"{x:.4f}"
-    return f"{x:.4e}"
-
-
-# ---------------------------------------------------------------------------
-# The backward pass, one edge at a time
-# ---------------------------------------------------------------------------
-
-
-def trace_backward(root: Value) -> list[Step]:
-    """The steps ``root.backward()`` takes, in order, without changing any ``.grad``.
-
-    The trace shows a fresh backward pass on zeroed gradients: root's gradient is
-    1.0 and every other accumulator, leaves included, starts at 0 (``backward``
-    itself resets the interior nodes but lets leaves accumulate across calls). It is
-    the engine's own walk (`micrograd.engine.backprop`) with every edge recorded, so
-    replaying the steps adds the same numbers in the same order as ``backward``.
-    """
-    _check_root(root, "trace_backward")
-    steps: list[Step] = []
-    backprop(root, 1.0, on_step=steps.append)
-    return steps
-
-
 # ---------------------------------------------------------------------------
 # Drawing
 # ---------------------------------------------------------------------------
-
-
-def _check_root(root: Any, where: str) -> None:
-    if not isinstance(root, Value):
-        raise TypeError(f"{where}: root must be a Value, got {type(root).__name__}")
 
 
 def _check_count(name: str, value: Any) -> None:
@@ -188,24 +152,6 @@ def _check_count(name: str, value: Any) -> None:
         raise ValueError(f"draw_dot: {name} must be at least 1, got {value}")
 
 
-def _walk(root: Value, depth: int | None) -> dict[Value, int]:
-    """The Values within ``depth`` levels of ``root`` (root is level 1), numbered
-    breadth-first. Iterative, one level at a time."""
-    index = {root: 0}
-    frontier = [root]
-    level = 1
-    while frontier and (depth is None or level < depth):
-        next_level = []
-        for node in frontier:
-            for parent in node._prev:
-                if parent not in index:
-                    index[parent] = len(index)
-                    next_level.append(parent)
-        frontier = next_level
-        level += 1
-    return index
-
-
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
@@ -215,6 +161,7 @@ def draw_dot(
     max_nodes: int | None = 500,
     depth: int | None = None,
     upto: int | None = None,
+    level: str = "values",
 ) -> graphviz.Digraph:
     """Draw the graph that computes ``root``: Values as records, ops as nodes.
 
@@ -235,10 +182,15 @@ def draw_dot(
     draws any size, ``depth=d`` draws only the d levels of Values nearest the root
     (ops whose inputs are cut off get a dashed "… n more" input).
 
+    ``level='neurons'`` draws each neuron (`micrograd.units`) as one record
+    ``{ name | op | data | grad }`` with its weights written on the edges from its
+    inputs; ``level='layers'`` draws each layer as one record. Every other Value is
+    drawn as usual. These levels take no ``local_grads``, ``depth`` or ``upto``.
+
     Returns a `graphviz.Digraph`: Jupyter displays it; ``.render()``/``.pipe()`` save
     it; ``.source`` is the DOT text.
     """
-    _check_root(root, "draw_dot")
+    check_root(root, "draw_dot")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
     _check_count("max_nodes", max_nodes)
@@ -253,7 +205,121 @@ def draw_dot(
                 f"draw_dot: upto={upto} is not a step of this backward pass, "
                 f"which has {len(steps)} steps (use 0..{len(steps)})"
             )
+    if level != "values":
+        if level not in LEVELS:
+            raise ValueError(f"draw_dot: level must be one of {LEVELS}, got {level!r}")
+        if local_grads or depth is not None or upto is not None:
+            raise ValueError(f"draw_dot: level={level!r} draws without local_grads, depth or upto")
+        return _draw_units(root, rankdir, show_grad, max_nodes, level)
     return _draw(root, rankdir, show_grad, local_grads, max_nodes, depth, steps, upto or 0)
+
+
+def _draw_units(
+    root: Value, rankdir: str, show_grad: bool, max_nodes: int | None, level: str
+) -> graphviz.Digraph:
+    """The drawing at a level of neurons or layers: a record per unit, the weights of a
+    neuron on the edges from its inputs."""
+    index = nodes_within(root, None)
+    if max_nodes is not None and len(index) > max_nodes:
+        raise ValueError(
+            f"draw_dot: the graph has {len(index)} Value nodes, more than "
+            f"max_nodes={max_nodes}; pass max_nodes=None to draw it anyway"
+        )
+    order = sorted(index, key=index.__getitem__)
+    units = units_of(reversed(order), level)
+    box = boxes_of(order, units)
+
+    def name(b: Value | Unit) -> str:
+        return b.id if isinstance(b, Unit) else f"v{index[b]}"
+
+    def record(title: str, *lines: str) -> str:
+        fields = [_record_text(t) for t in (title, *lines) if t]
+        return 'label="{ ' + " | ".join(fields) + ' }"'
+
+    lines: list[str] = []
+    for v in order:
+        if box[v] is not v:
+            continue
+        grad = f"grad {number_text(v.grad)}" if show_grad else ""
+        lines.append(f"\t{name(v)} [{record(str(v.label), f'data {number_text(v.data)}', grad)}]\n")
+        if v._prev:
+            lines.append(f'\tv{index[v]}op [label="{_quoted_text(v._op)}" shape=ellipse]\n')
+            lines.append(f"\tv{index[v]}op -> v{index[v]}\n")
+            for p in v._prev:
+                tail = box.get(p)
+                if tail is not None:
+                    lines.append(f"\t{name(tail)} -> v{index[v]}op\n")
+    for u in units:
+        rows = [
+            f"{number_text(out.data)}" + (f" / {number_text(out.grad)}" if show_grad else "")
+            for out in u.outputs
+        ]
+        head = "data / grad" if show_grad else "data"
+        label = record(u.name, u.op, head, *rows)
+        lines.append(f'\t{u.id} [{label} style=rounded color="#35608f"]\n')
+        for x, weights in zip(u.inputs, u.weights):
+            tail = box.get(x)
+            if tail is None:
+                continue
+            text = (
+                f"w {number_text(weights[0].data)}"
+                if len(weights) == 1
+                else f"{len(weights)} weights"
+            )
+            lines.append(f'\t{name(tail)} -> {u.id} [label="{_quoted_text(text)}" fontsize=10]\n')
+    graph_attr = {"rankdir": rankdir}
+    return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+
+
+@dataclass
+class _Frame:
+    """One picture's state: every Value's gradient; with a backward step, what the pass
+    has reached (None: everything) and the current step; captions; record widths."""
+
+    grads: dict[Value, Any]
+    reached_values: set[Value] | None = None
+    reached_ops: set[Value] | None = None
+    reached_edges: set[tuple[Value, int]] | None = None
+    current: Step | None = None
+    captions: list[str] = field(default_factory=list)
+    widths: dict[Value, float] = field(default_factory=dict)
+
+
+def _frame(
+    index: dict[Value, int],
+    root: Value,
+    steps: list[Step] | None,
+    upto: int,
+    show_grad: bool,
+    room: list[Step] | None,
+    rankdir: str,
+) -> _Frame:
+    if steps is None:
+        frame = _Frame({v: v.grad for v in index})
+        if room is not None:
+            frame.widths = _widest_records(index, root, room, rankdir)
+        return frame
+    done = steps[:upto]
+    grads = {root: 1.0}
+    grads.update((s.to, s.after) for s in done)
+    return _Frame(
+        grads,
+        {root, *(s.to for s in done)},
+        {s.node for s in done},
+        {(s.node, s.slot) for s in done},
+        done[-1] if done else None,
+        _step_caption(steps, upto),
+        _widest_records(index, root, steps, rankdir) if show_grad else {},
+    )
+
+
+_GREY = f'color="{MUTED}" fontcolor="{MUTED}"'
+_BOLD = f'color="{HIGHLIGHT}" fontcolor="{HIGHLIGHT}" penwidth=2.5'
+
+
+def _style(hot: bool, reached: set[Any] | None, key: Any) -> str:
+    """Bold for the current step, grey for what the pass has not reached, else none."""
+    return _BOLD if hot else _GREY if reached is not None and key not in reached else ""
 
 
 def _draw(
@@ -269,7 +335,7 @@ def _draw(
 ) -> graphviz.Digraph:
     """The drawing; with ``steps``, the state after the first ``upto`` of them. With
     ``room``, every record is as wide as the widest gradient those steps give it."""
-    index = _walk(root, depth)
+    index = nodes_within(root, depth)
     if max_nodes is not None and len(index) > max_nodes:
         raise ValueError(
             f"draw_dot: the graph has {len(index)} Value nodes, more than "
@@ -278,27 +344,8 @@ def _draw(
             "nearest the root"
         )
     graph_attr = {"rankdir": rankdir}
-    captions: list[str] = []
-    grey = f'color="{MUTED}" fontcolor="{MUTED}"'
-    bold = f'color="{HIGHLIGHT}" fontcolor="{HIGHLIGHT}" penwidth=2.5'
-    widths: dict[Value, float] = {}
-    if steps is None:
-        grads = {v: v.grad for v in index}
-        reached_values = reached_ops = reached_edges = None
-        current = None
-        if room is not None:
-            widths = _widest_records(index, root, room, rankdir)
-    else:
-        done = steps[:upto]
-        grads = {root: 1.0}
-        grads.update((s.to, s.after) for s in done)
-        reached_values = {root, *(s.to for s in done)}
-        reached_ops = {s.node for s in done}
-        reached_edges = {(s.node, s.slot) for s in done}
-        current = done[-1] if done else None
-        captions.extend(_step_caption(steps, upto))
-        if show_grad:
-            widths = _widest_records(index, root, steps, rankdir)
+    frame = _frame(index, root, steps, upto, show_grad, room, rankdir)
+    captions = list(frame.captions)
     if local_grads:
         captions.append("local derivative d out / d input where each edge enters its op")
     if steps is not None:
@@ -308,51 +355,52 @@ def _draw(
         graph_attr["label"] = _quoted_text("\n".join(captions))
         graph_attr["labelloc"] = "t"
     lines: list[str] = []
+    current = frame.current
     for node, i in index.items():
         fields = [_record_text(str(node.label))] if node.label else []
-        fields.append(f"data {_fmt(node.data)}")
+        fields.append(f"data {number_text(node.data)}")
         if show_grad:
-            fields.append(f"grad {_fmt(grads.get(node, 0.0))}")
-        style = ""
-        if current is not None and (node is current.node or node is current.to):
-            style = bold
-        elif reached_values is not None and node not in reached_values:
-            style = grey
+            fields.append(f"grad {number_text(frame.grads.get(node, 0.0))}")
+        hot = current is not None and (node is current.node or node is current.to)
+        style = _style(hot, frame.reached_values, node)
         record = 'label="{ ' + " | ".join(fields) + ' }"'
-        width = f"width={widths[node]:.3f}" if node in widths else ""
+        width = f"width={frame.widths[node]:.3f}" if node in frame.widths else ""
         lines.append(f"\tv{i}{_attrs(f'id=v{i}', record, width, style)}\n")
-        if not node._prev:
-            continue
-        op_style = ""
-        if current is not None and node is current.node:
-            op_style = bold
-        elif reached_ops is not None and node not in reached_ops:
-            op_style = grey
-        order = _input_order(node)
-        if local_grads:
-            op_label = _op_table(node, _edge_labels(node), order, rankdir)
-        else:
-            op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3 ordering=in'
-        lines.append(f"\tv{i}op{_attrs(f'id=v{i}op', op_label, op_style)}\n")
-        lines.append(f"\tv{i}op -> v{i}{_attrs(f'id=v{i}out', op_style)}\n")
-        head = f"v{i}op"
-        missing = 0
-        for slot in order:
-            j = index.get(node._prev[slot])
-            if j is None:
-                missing += 1
-                continue
-            style = ""
-            if current is not None and node is current.node and slot == current.slot:
-                style = bold
-            elif reached_edges is not None and (node, slot) not in reached_edges:
-                style = grey
-            port = f":i{slot}:{_ENTRY[rankdir]}" if local_grads else ""
-            lines.append(f"\tv{j} -> {head}{port}{_attrs(f'id=e{i}_{slot}', style)}\n")
-        if missing:
-            lines.append(f'\tv{i}cut [label="… {missing} more" shape=plaintext]\n')
-            lines.append(f"\tv{i}cut -> v{i}op [style=dashed]\n")
+        if node._prev:
+            lines += _op_lines(node, index, frame, local_grads, rankdir)
     return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+
+
+def _op_lines(
+    node: Value, index: dict[Value, int], frame: _Frame, local_grads: bool, rankdir: str
+) -> list[str]:
+    """The DOT lines of ``node``'s op: the op node, its edge to ``node`` and its input
+    edges (a dashed "… n more" input for those cut off by ``depth``)."""
+    i, current = index[node], frame.current
+    op_style = _style(current is not None and node is current.node, frame.reached_ops, node)
+    order = input_order(node)
+    if local_grads:
+        op_label = _op_table(node, _edge_labels(node), order, rankdir)
+    else:
+        op_label = f'label="{_quoted_text(node._op)}" shape=ellipse height=0.3 ordering=in'
+    lines = [
+        f"\tv{i}op{_attrs(f'id=v{i}op', op_label, op_style)}\n",
+        f"\tv{i}op -> v{i}{_attrs(f'id=v{i}out', op_style)}\n",
+    ]
+    missing = 0
+    for slot in order:
+        j = index.get(node._prev[slot])
+        if j is None:
+            missing += 1
+            continue
+        hot = current is not None and node is current.node and slot == current.slot
+        style = _style(hot, frame.reached_edges, (node, slot))
+        port = f":i{slot}:{_ENTRY[rankdir]}" if local_grads else ""
+        lines.append(f"\tv{j} -> v{i}op{port}{_attrs(f'id=e{i}_{slot}', style)}\n")
+    if missing:
+        lines.append(f'\tv{i}cut [label="… {missing} more" shape=plaintext]\n')
+        lines.append(f"\tv{i}cut -> v{i}op [style=dashed]\n")
+    return lines
 
 
 # The side of an op's table where its input edges come in, for each direction of flow.
@@ -363,19 +411,6 @@ def _attrs(*parts: str) -> str:
     """A DOT attribute list `` [a=1 b=2]`` from the non-empty ``parts`` ('' if none)."""
     text = " ".join(filter(None, parts))
     return f" [{text}]" if text else ""
-
-
-def _input_order(node: Value) -> list[int]:
-    """The slots of ``node``'s inputs in the order to draw them: as given, except that a
-    neuron (parents b, w_1..w_n, x_1..x_n) lists b, then each w_i beside its x_i."""
-    count = len(node._prev)
-    if node._op in _NEURON_OPS and count % 2 == 1:
-        n = count // 2
-        return [0, *(slot for i in range(1, n + 1) for slot in (i, i + n))]
-    return list(range(count))
-
-
-_NEURON_OPS = (ops.affine.name, ops.relu_affine.name)
 
 
 def _op_table(node: Value, labels: list[str], order: list[int], rankdir: str) -> str:
@@ -406,13 +441,13 @@ def _step_caption(steps: list[Step], upto: int) -> list[str]:
     s = steps[upto - 1]
     return [
         f"after step {upto} of {len(steps)} of the backward pass",
-        f"{_fmt(s.grad)} × {_fmt(s.local)} = {_fmt(s.contribution)}, "
-        f"into the gradient of {_name(s.to)}: {_fmt(s.before)} → {_fmt(s.after)}",
+        f"{number_text(s.grad)} × {number_text(s.local)} = {number_text(s.contribution)}, "
+        f"into the gradient of {_name(s.to)}: {number_text(s.before)} → {number_text(s.after)}",
     ]
 
 
 def _name(node: Value) -> str:
-    return str(node.label) if node.label else f"the Value of data {_fmt(node.data)}"
+    return str(node.label) if node.label else f"the Value of data {number_text(node.data)}"
 
 
 def _step_caption_width(steps: list[Step], captions: list[str]) -> float:
@@ -453,8 +488,8 @@ def _widest_records(
     widths = {}
     for node, seen in grads.items():
         fields = [max(map(_text_width, str(node.label).splitlines()))] if node.label else []
-        fields.append(_text_width(f"data {_fmt(node.data)}"))
-        fields.append(max(_text_width(f"grad {_fmt(g)}") for g in seen))
+        fields.append(_text_width(f"data {number_text(node.data)}"))
+        fields.append(max(_text_width(f"grad {number_text(g)}") for g in seen))
         padded = [w + 16 for w in fields]
         widths[node] = (sum(padded) if rankdir in ("LR", "RL") else max(padded)) / 72
     return widths
@@ -467,7 +502,7 @@ def _edge_labels(node: Value) -> list[str]:
     d / d exponent at a negative base): ``backward`` would raise at this node too.
     """
     try:
-        return [_fmt(d) for d in local_derivatives(node)]
+        return [number_text(d) for d in local_derivatives(node)]
     except (ArithmeticError, ValueError):
         return ["undefined"] * len(node._prev)
 
@@ -500,176 +535,3 @@ def step_through(root: Value, **draw_options: Any) -> None:
 
     slider = ipywidgets.IntSlider(value=0, min=0, max=len(steps), description="step")
     display(ipywidgets.interactive(show, k=slider))  # type: ignore[no-untyped-call]
-
-
-# ---------------------------------------------------------------------------
-# The explorer: one self-contained HTML page that steps through both passes
-# ---------------------------------------------------------------------------
-
-
-class Explorer:
-    """The backprop explorer of one graph: shows inline in Jupyter (``_repr_html_``) and
-    saves as one self-contained HTML file (``save``); ``html`` is that file's text.
-
-    The picture is drawn once by ``dot``; a small inline script steps through the
-    backward pass (the steps of `trace_backward`) and the forward pass (the Values in
-    topological order) on it, so every step shows the same layout.
-    """
-
-    def __init__(self, fragment: str, title: str) -> None:
-        self.fragment = fragment
-        self.title = title
-
-    @property
-    def html(self) -> str:
-        """The whole page: no external URL, no request, nothing but this text."""
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-            f"<title>{html.escape(self.title)}</title>\n</head>\n<body>\n"
-            f"{self.fragment}\n</body>\n</html>\n"
-        )
-
-    def save(self, path: str | os.PathLike[str]) -> str:
-        """Write the page to ``path`` (UTF-8) and return the path written."""
-        with open(path, "w", encoding="utf-8") as file:
-            file.write(self.html)
-        return os.fspath(path)
-
-    def _repr_html_(self) -> str:
-        return self.fragment
-
-    def __repr__(self) -> str:
-        return f"<Explorer: {self.title}; .save('backprop.html') writes it as a page>"
-
-
-def explore(root: Value, **draw_options: Any) -> Explorer:
-    """An interactive page that steps through the backward pass of ``root``, edge by edge.
-
-    Each step k shows the edge of ``trace_backward(root)[k-1]`` with ``upstream
-    gradient × local derivative = contribution`` and the input's accumulator going from
-    ``before`` to ``after``; at a Value that feeds several ops, the running sum of its
-    contributions (the fork rule). A forward view shows the Values appearing in
-    topological order. Buttons, arrow keys, Home/End and ``p`` (play) step; hovering or
-    focusing a Value shows its data and gradient to full precision. The picture fits the
-    width unless that would shrink it below half its size; then it starts at actual size
-    (``z`` toggles) and scrolls so each step's edge and Value are in view.
-
-    ``draw_options`` are those of `draw_dot` (``rankdir``, ``local_grads`` (default
-    True here), ``max_nodes``, ``depth``). Needs Graphviz's ``dot``, like a picture.
-    """
-    _check_root(root, "explore")
-    for option in ("show_grad", "upto"):
-        if option in draw_options:
-            raise TypeError(f"explore: {option} is not an option here: every step shows grads")
-    options: dict[str, Any] = {"local_grads": True, **draw_options}
-    draw_dot(root, **options)  # bad options fail here with draw_dot's messages
-    steps = trace_backward(root)
-    index = _walk(root, options.get("depth"))
-    drawing = _draw(
-        root,
-        options.get("rankdir", "LR"),
-        True,
-        options["local_grads"],
-        options.get("max_nodes", 500),
-        options.get("depth"),
-        None,
-        0,
-        room=steps,
-    )
-    svg = cast(bytes, drawing.pipe(format="svg")).decode("utf-8")
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
-    page_data = _explorer_data(root, index, steps)
-    text = json.dumps(page_data, ensure_ascii=False, separators=(",", ":"))
-    # no "<", ">" or "&" in the page's script: a label cannot end or comment it out
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    root_id = "mg-explore-" + hashlib.sha1((svg + text).encode()).hexdigest()[:12]
-    assets = resources.files("micrograd") / "assets"
-    style = (assets / "explore.css").read_text(encoding="utf-8")
-    script = (assets / "explore.js").read_text(encoding="utf-8").replace("__ROOT_ID__", root_id)
-    buttons = "".join(
-        f'<button type="button" data-act="{act}" title="{hint}">{face}</button>'
-        for act, face, hint in (
-            ("first", "« first", "first step (Home)"),
-            ("prev", "◀ prev", "previous step (←)"),
-            ("play", "play ▶", "play / pause (p)"),
-            ("next", "next ▶", "next step (→)"),
-            ("last", "last »", "last step (End)"),
-        )
-    )
-    fragment = (
-        f'<div class="mg-explore" id="{root_id}" tabindex="0" role="group" '
-        f'aria-label="backprop explorer: arrow keys step, Home and End jump, p plays">\n'
-        f"<style>\n{style}</style>\n"
-        '<div class="mg-bar"><button type="button" data-mode="backward" aria-pressed="true">'
-        'backward pass</button><button type="button" data-mode="forward" '
-        f'aria-pressed="false">forward pass</button><span class="mg-gap"></span>{buttons}'
-        '<span class="mg-counter" aria-live="polite"></span><span class="mg-gap"></span>'
-        '<button type="button" data-act="zoom" aria-pressed="false" title="fit the width '
-        '/ actual size (z)">actual size</button></div>\n'
-        '<div class="mg-panel" aria-live="polite"></div>\n<div class="mg-info"></div>\n'
-        f'<div class="mg-graph">{svg}</div>\n'
-        f'<script type="application/json" class="mg-data">{text}</script>\n'
-        f"<script>\n{script}</script>\n</div>"
-    )
-    title = f"backprop of {_name(root)}: {len(steps)} steps"
-    return Explorer(fragment, title)
-
-
-def _number(x: Any) -> list[str]:
-    """A number as the page shows it: [as in the pictures, to full precision]."""
-    x = real(x)
-    exact = (
-        repr(x)
-        if math.isfinite(x)
-        else {"inf": "Infinity", "-inf": "-Infinity"}.get(repr(x), "NaN")
-    )
-    return [_fmt(x), exact]
-
-
-def _explorer_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[str, Any]:
-    """What the page's script reads: the Values, the backward steps, the forward order."""
-
-    def ref(v: Value) -> str | None:
-        return f"v{index[v]}" if v in index else None
-
-    values = {
-        f"v{i}": {"label": str(v.label), "data": _number(v.data), "op": v._op if v._prev else ""}
-        for v, i in index.items()
-    }
-    backward = []
-    for s in steps:
-        if s.node not in index or s.to not in index:
-            continue
-        i = index[s.node]
-        backward.append(
-            {
-                "node": f"v{i}",
-                "to": ref(s.to),
-                "edge": f"e{i}_{s.slot}",
-                **{
-                    name: _number(getattr(s, name))
-                    for name in ("grad", "local", "contribution", "before", "after")
-                },
-            }
-        )
-    forward = []
-    for v in reversed(topological_order(root)):
-        if v not in index:
-            continue
-        i = index[v]
-        forward.append(
-            {
-                "value": f"v{i}",
-                "inputs": [ref(p) for p in v._prev],
-                "edges": [f"e{i}_{slot}" for slot, p in enumerate(v._prev) if p in index],
-            }
-        )
-    return {
-        "root": ref(root),
-        "seed": _number(1.0),
-        "zero": _number(0.0),
-        "values": values,
-        "backward": backward,
-        "forward": forward,
-    }

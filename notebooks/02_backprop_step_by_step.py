@@ -29,10 +29,13 @@
 
 # %%
 import math
+import random
 
 from IPython.display import Markdown, display
 
 from micrograd import Value
+from micrograd.losses import mse
+from micrograd.nn import MLP
 from micrograd.viz import draw_dot, explore, trace_backward
 
 # %% [markdown]
@@ -193,11 +196,55 @@ draw_dot(f, upto=len(steps))
 # ## Stepping through it
 #
 # `explore(f)` shows the whole backward pass to step through with buttons or the arrow
-# keys: each step's edge, `upstream × local = contribution`, the input's gradient
-# before and after, and at a fork the running sum of its contributions. It needs no
-# kernel: `explore(f).save("backprop.html")` writes it as one page that any browser
-# opens. (On a page that does not run scripts, such as GitHub's notebook preview, it
-# shows the graph as it is before the first step.)
+# keys: each step's edge, the local derivative's formula from the op table with its
+# numbers written in, `upstream × local = contribution`, the input's gradient before
+# and after, and at a fork the running sum of its contributions. Only the cell of the
+# op box that the step uses is red. Click a leaf (here `x` or `y`) to type its data,
+# or drag it sideways: the page recomputes both passes at once from the same formula
+# text (what if). The page needs no kernel and no Graphviz:
+# `explore(f).save("backprop.html")` writes it as one file that any browser opens.
 
 # %%
 explore(f)
+
+# %% [markdown]
+# ## A network, one neuron at a time
+#
+# The same pass through a small network is hundreds of steps over scalar boxes.
+# `micrograd.nn` names every parameter when it builds the model, in the short form of
+# its `state_dict` name (`L0.n1.w0` is `layers.0.neurons.1.w.0`), and names the inputs
+# `x0, x1, ...`. A graph with neurons of more than 60 Values opens at the level of
+# **neurons**: each neuron is one box showing its output's data and gradient, its
+# weights ride on the edges from its inputs, and one step sends a neuron's gradient
+# back through all its edges at once (to each input and each weight). Click a neuron to
+# open its scalar graph in place; the buttons switch to one box per **layer**, or back
+# to every Value.
+
+# %%
+random.seed(0)
+model = MLP(2, [4, 4, 1], activation="tanh")
+points = [[2.0, 3.0], [3.0, -1.0], [0.5, 1.0], [1.0, 1.0]]
+loss = mse([model(p) for p in points], [1.0, -1.0, -1.0, 1.0])
+names = {name: p.label for name, p in model.named_parameters()}
+print(names["layers.0.neurons.1.w.0"], names["layers.2.neurons.0.b"])
+assert names["layers.0.neurons.1.w.0"] == "L0.n1.w0"
+
+# %%
+explore(loss, max_nodes=None)
+
+# %% [markdown]
+# `draw_dot` draws the same levels as pictures:
+
+# %%
+draw_dot(loss, level="layers", max_nodes=None)
+
+# %% [markdown]
+# ## Your turn
+#
+# `explore(f, quiz=True)` hides what each step computes: type the contribution
+# (upstream gradient × local derivative, from the formula and the data in the boxes)
+# and, at a fork, the gradient so far; the page checks it and then shows the
+# arithmetic, and keeps a score.
+
+# %%
+explore(f, quiz=True)

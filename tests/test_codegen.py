@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import gc
 import math
 import re
@@ -17,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import micrograd
-from micrograd import Value, codegen, losses, ops
+from micrograd import Value, losses, ops
+from micrograd.codegen import assembly
 from micrograd.datasets import make_moons
 from micrograd.engine import op_of
 from micrograd.gradients import backprop
@@ -204,7 +206,7 @@ def test_random_graphs_match_backward(
 
     expected = [v.grad for v in leaves]
     # one function, and many small ones (which add into the gradients in place)
-    for chunk_lines in (codegen.CHUNK_LINES, 3):
+    for chunk_lines in (assembly.CHUNK_LINES, 3):
         for v in leaves:
             v.grad = 0.0
         with chunks_of(chunk_lines):
@@ -219,12 +221,12 @@ def test_random_graphs_match_backward(
 def chunks_of(lines: int) -> Iterator[None]:
     """Generated code split into functions of about ``lines`` statements (a graph of
     more nodes than that adds into the gradients in place)."""
-    saved = codegen.CHUNK_LINES
-    codegen.CHUNK_LINES = lines
+    saved = assembly.CHUNK_LINES
+    assembly.CHUNK_LINES = lines
     try:
         yield
     finally:
-        codegen.CHUNK_LINES = saved
+        assembly.CHUNK_LINES = saved
 
 
 def test_every_declared_op_has_a_formula() -> None:
@@ -553,6 +555,59 @@ def test_values_made_from_data_during_the_trace_are_refused() -> None:
     assert step(1.0) == 5.0 and step(3.0) == 13.0
 
 
+def test_the_trace_does_not_scan_the_heap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The trace learns which Values were made while it ran from the engine, not from a
+    scan of every object in memory: with that scan refused, a step still compiles and
+    gives backward's value and gradients."""
+
+    def refused() -> list[object]:
+        raise AssertionError("compile scanned the heap")
+
+    monkeypatch.setattr(gc, "get_objects", refused)
+    w, b = Value(0.5), Value(-0.25)
+    step = micrograd.compile(lambda x: (w * x + b).tanh() * x, check=True)
+    value = step(2.0)
+    w_eager, b_eager = Value(0.5), Value(-0.25)
+    eager = (w_eager * 2.0 + b_eager).tanh() * 2.0
+    eager.backward()
+    assert value == eager.data
+    assert (w.grad, b.grad) == (w_eager.grad, b_eager.grad)
+
+
+def test_a_leaf_made_inside_the_traced_function_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A Value without parents made while traced (a new parameter, a detached or
+    copied Value) would keep its traced data: TypeError naming how many and the first.
+    One made there but not used by the result, and one made before, are fine."""
+    monkeypatch.setattr(gc, "get_objects", lambda: [])  # a heap scan would find nothing
+    w = Value(2.0)
+
+    def new_parameter(x: Value) -> Value:
+        return x * Value(0.5) + w
+
+    def detached(x: Value) -> Value:
+        return x * (w * x).detach() + w
+
+    def copied(x: Value) -> Value:
+        return x * copy.copy(w) + x * copy.copy(w)
+
+    for fn, count, first in [(new_parameter, 1, 0.5), (detached, 1, 6.0), (copied, 2, 2.0)]:
+        with pytest.raises(TypeError) as refused:
+            micrograd.compile(fn)(3.0)
+        assert str(refused.value).startswith(
+            f"compile: the function made {count} Value(s) without parents while traced "
+            f"(first: Value(data={first!r}, "
+        ), fn
+    assert w.grad == 0.0
+
+    def unused(x: Value) -> Value:
+        Value(1.0)
+        return w * x
+
+    assert micrograd.compile(unused)(3.0) == 6.0 and w.grad == 3.0
+
+
 def test_a_zero_gradient_through_an_infinite_derivative_passes_nothing() -> None:
     """backward skips a node whose gradient is 0: d/dw of relu(w c) + w at w = -1,
     c = inf is 1 (relu' = 0 there, and 0 * c is not formed), not nan."""
@@ -638,8 +693,11 @@ def test_op_of_is_the_op_that_made_a_node() -> None:
     x, y = Value(2.0), Value(3.0)
     assert op_of(x * y) is ops.mul and op_of((x * y).tanh()) is ops.tanh
     assert op_of(x) is None and op_of(micrograd.engine.constant(1.0)) is None
-    source = Path(micrograd.codegen.__file__).read_text(encoding="utf-8")
-    assert "._rule" not in source  # codegen reads ops through op_of only
+    modules = sorted(Path(micrograd.codegen.__file__).parent.glob("*.py"))
+    assert len(modules) > 1
+    for module in modules:
+        source = module.read_text(encoding="utf-8")
+        assert "._rule" not in source, module  # codegen reads ops through op_of only
 
 
 def test_many_bound_ops_keep_memory_bounded() -> None:

@@ -21,9 +21,10 @@ MICROGRAD_010 = {
 
 def install(site: Path, name: str, version: str, files: dict[str, str]) -> None:
     """Write ``files`` into site/micrograd and a dist-info whose RECORD owns them, as pip does."""
-    (site / "micrograd").mkdir(exist_ok=True)
     for file, text in files.items():
-        (site / "micrograd" / file).write_text(text)
+        path = site / "micrograd" / file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
     info = site / f"{name.replace('-', '_')}-{version}.dist-info"
     info.mkdir()
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
@@ -45,7 +46,7 @@ def doctor(site: Path) -> subprocess.CompletedProcess[str]:
 
 
 def ours() -> dict[str, str]:
-    return {p.name: p.read_text() for p in PACKAGE.glob("*.py")}
+    return {p.relative_to(PACKAGE).as_posix(): p.read_text() for p in PACKAGE.rglob("*.py")}
 
 
 def test_doctor_passes_this_install(capsys):

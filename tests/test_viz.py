@@ -8,6 +8,7 @@ each test.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import re
@@ -28,7 +29,6 @@ from micrograd.ops import linear
 from micrograd.viz import (
     HIGHLIGHT,
     MUTED,
-    GraphvizNotFoundError,
     draw_dot,
     explore,
     step_through,
@@ -753,15 +753,121 @@ def test_lecture_neuron_numbers_sit_on_their_own_edges():
 # ---------------------------------------------------------------------------
 
 
-def test_explore_without_dot_gives_the_same_install_hint(monkeypatch, tmp_path):
+def page_data(page) -> dict:
+    """The JSON the explorer's script reads."""
+    text = page.fragment.split('class="mg-data">', 1)[1].split("</script>", 1)[0]
+    return json.loads(text)
+
+
+def test_explore_needs_no_graphviz(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot on the path
-    with pytest.raises(GraphvizNotFoundError) as error:
-        explore(lecture_graph()["L"])
-    for install in ("apt install graphviz", "brew install graphviz", "conda install graphviz"):
-        assert install in str(error.value)
-    with pytest.raises(GraphvizNotFoundError) as drawing_error:
-        draw_dot(lecture_graph()["L"]).pipe(format="svg")
-    assert str(error.value).split(" (")[0] == str(drawing_error.value).split(" (")[0]
+    g = lecture_neuron()
+    data = page_data(explore(g["o"]))
+    names = {v["name"]: v for v in data["values"].values()}
+    assert set(names) == {"x1", "x2", "w1", "w2", "b", "x1*w1", "x2*w2", "x1*w1 + x2*w2", "n", "o"}
+    # laid out left to right: every input is left of its op, every op left of its output
+    assert list(data["levels"]) == ["values"]  # no neurons: one level
+    level = data["levels"]["values"]
+    box = level["boxes"]
+    for edge in level["edges"]:
+        (x, _, w, _), (head_x, _, head_w, _) = box[edge["from"]], box[edge["to"]]
+        assert x + w <= edge["points"][0] + 0.1
+        assert edge["points"][-2] <= head_x + 0.1 < head_x + head_w
+    ids = {v["name"]: k for k, v in data["values"].items()}
+    assert box[ids["x1"]][0] < box[ids["x1*w1"]][0] < box[ids["n"]][0] < box[ids["o"]][0]
+
+
+def test_unlabelled_values_are_named_by_short_expressions():
+    x, w = Value(2.0, "x"), Value(-3.0, "w")
+    y = (x * w).tanh() + (x**2).exp()
+    data = page_data(explore(y))
+    names = sorted(v["name"] for v in data["values"].values())
+    # the sum's expression would be longer than a box: it gets its number on the page
+    (long_name,) = [n for n in names if n.startswith("#")]
+    assert names == sorted(["x", "w", "x*w", "tanh(x*w)", "x**2", "exp(x**2)", long_name])
+
+
+def test_parameters_and_inputs_of_a_network_are_named():
+    from micrograd.nn import MLP
+
+    model = MLP(2, [3, 1], activation="tanh")
+    x = [Value(0.5), 1.5]
+    out = model(x)
+    assert x[0].label == "x0"  # an unlabelled input is named by its position
+    labelled = Value(1.0, "height")
+    model([labelled, 2.0])
+    assert labelled.label == "height"  # a label the user gave stays
+    state = model.state_dict()
+    # the short name of layers.i.neurons.j.w.k is Li.nj.wk, of ...neurons.j.b is Li.nj.b
+    short = {p.label: name for name, p in model.named_parameters()}
+    for label, name in short.items():
+        layer, neuron, *rest = label.split(".")
+        assert name == f"layers.{layer[1:]}.neurons.{neuron[1:]}." + (
+            "b" if rest == ["b"] else f"w.{rest[0][1:]}"
+        )
+    assert len(short) == len(state) == 13
+    data = page_data(explore(out))
+    shown = {v["name"] for v in data["values"].values()}
+    assert set(short) | {"x0"} <= shown
+
+
+def formula_of(data: dict, node: str, to: str) -> list:
+    """[text, input's name, {name in the text: the name of the Value or a number}] of
+    the step from ``node`` back to ``to``."""
+    names = {k: v["name"] for k, v in data["values"].items()}
+    (step,) = [s for s in data["backward"] if names[s["node"]] == node and names[s["to"]] == to]
+    formula = data["values"][step["node"]]["f"][step["slot"]]
+    if formula is None:
+        return None
+    text, name, binds = formula
+    return [text, name, {k: names.get(b, b) for k, b in binds.items()}]
+
+
+def test_each_step_has_the_local_derivatives_formula_and_what_its_names_are():
+    g = lecture_neuron()
+    data = page_data(explore(g["o"]))
+    # tanh: d out / d x = 1 - out^2, the op table's text; out is o
+    assert formula_of(data, "o", "n") == ["1.0 - out * out", "x", {"out": "o"}]
+    # a * b: d / da = b, which is w1 in x1 * w1
+    assert formula_of(data, "x1*w1", "x1") == ["b", "a", {"b": "w1"}]
+    assert formula_of(data, "x1*w1", "w1") == ["a", "b", {"a": "x1"}]
+    assert formula_of(data, "n", "b") == ["1.0", "b", {}]
+    # a neuron's w.x + b: d / dw_2 = x_2 and d / dx_2 = w_2, by group
+    from micrograd.ops import linear
+
+    ws = [Value(0.5, "p"), Value(-1.5, "q")]
+    xs = [Value(2.0, "s"), Value(4.0, "t")]
+    z = linear(ws, xs, Value(0.25, "c"))
+    data = page_data(explore(z))
+    # w.x + b is a neuron of its own: it is named so
+    assert formula_of(data, "neuron 1", "q") == ["x_2", "w_2", {"x_2": "t"}]
+    assert formula_of(data, "neuron 1", "s") == ["w_1", "x_1", {"w_1": "p"}]
+    assert formula_of(data, "neuron 1", "c") == ["1.0", "b", {}]
+    # ReLU(w.x + b) as one node: d relu / d sum (step(out)) times d sum / d input
+    from micrograd.ops import relu_affine
+
+    r = relu_affine(Value(0.5, "c"), Value(2.0, "p"), Value(3.0, "s"))
+    r.label = "r"
+    data = page_data(explore(r))
+    assert formula_of(data, "r", "p") == [
+        "floatops.step(out) * x_1",
+        "w_1",
+        {"out": "r", "x_1": "s"},
+    ]
+    assert formula_of(data, "r", "c") == ["floatops.step(out) * 1.0", "b", {"out": "r"}]
+    # a bound parameter is a number: leaky_relu's slope
+    y = Value(-2.0, "y").leaky_relu(0.25)
+    y.label = "r"
+    data = page_data(explore(y))
+    assert formula_of(data, "r", "y") == ["floatops.step(x, slope)", "x", {"x": "y", "slope": 0.25}]
+    assert data["edit"] is None
+    # an op given as functions has no formula text: the page shows the number alone, and
+    # says why editing is off
+    cube = primitive(lambda x: x**3, lambda x: 3 * x**2, name="cube")
+    data = page_data(explore(cube(Value(2.0, "x"))))
+    assert data["values"][data["backward"][0]["node"]]["f"] == [None]
+    assert data["backward"][0]["local"] == ["12.0000", "12.0"]
+    assert data["edit"] == "editing is off: op 'cube' is given as functions, not formula text"
 
 
 def test_explore_checks_its_arguments():
@@ -769,22 +875,111 @@ def test_explore_checks_its_arguments():
         explore(3.0)
     with pytest.raises(TypeError, match="upto"):
         explore(Value(1.0), upto=2)
-    with pytest.raises(ValueError, match="rankdir"):
-        explore(Value(1.0) * 2, rankdir="up")
+    with pytest.raises(ValueError, match="max_nodes must be at least 1"):
+        explore(Value(1.0) * 2, max_nodes=0)
+    with pytest.raises(TypeError, match="depth must be an int"):
+        explore(Value(1.0) * 2, depth=1.5)
+    with pytest.raises(ValueError, match="more than max_nodes=3"):
+        explore(lecture_neuron()["o"], max_nodes=3)
+    with pytest.raises(TypeError, match="quiz must be True or False, got str"):
+        explore(lecture_neuron()["o"], quiz="yes")
 
 
-URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z]+:)?//|https?://|url\(""", re.I)
+def test_a_quiz_shows_the_level_of_values_only():
+    loss, _ = small_network()
+    assert set(page_data(explore(loss))["levels"]) == {"values", "neurons", "layers"}
+    page = explore(loss, quiz=True)
+    data = page_data(page)
+    assert set(data["levels"]) == {"values"} and data["quiz"] and data["start"] == "values"
+    assert "data-level=" not in page.fragment  # no buttons for other levels
+
+
+def test_depth_counts_the_inputs_it_leaves_out():
+    g = lecture_neuron()
+    data = page_data(explore(g["o"], depth=2))  # o and n
+    assert sorted(v["name"] for v in data["values"].values()) == ["n", "o"]
+    (n_op,) = [o for k, o in data["ops"].items() if data["values"][k[:-2]]["name"] == "n"]
+    assert n_op["cells"] == []  # no edge comes in
+    assert n_op["more"] == 2  # x1*w1 + x2*w2 and b are cut off
+
+
+# a reference to anything outside the page; url(#id) names a part of the page itself
+URL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:[a-z]+:)?//|https?://|url\((?!#)""", re.I)
 
 
 def test_explore_page_is_one_file_with_no_external_reference(tmp_path):
-    require_dot()
     page = explore(lecture_neuron()["o"])
     path = page.save(tmp_path / "backprop.html")
     text = Path(path).read_text(encoding="utf-8")
     assert text == page.html and page._repr_html_() in text
-    namespaces = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
+    namespaces = ("http://www.w3.org/2000/svg",)
     stripped = text
     for namespace in namespaces:
         stripped = stripped.replace(f'"{namespace}"', '""')
     assert not URL.findall(stripped)
-    assert "<svg" in text and text.count("<script") == 2 and "<style>" in text
+    assert text.count("<script") == 2 and "<style>" in text
+
+
+# ---------------------------------------------------------------------------
+# Pictures at the level of neurons and of layers
+# ---------------------------------------------------------------------------
+
+
+def small_network():
+    """The mse loss of a tanh MLP(2, [3, 1]) on two points, and the model."""
+    import random
+
+    from micrograd.losses import mse
+    from micrograd.nn import MLP
+
+    random.seed(4)
+    model = MLP(2, [3, 1], activation="tanh")
+    return mse([model(x) for x in ([1.0, -2.0], [0.5, 3.0])], [1.0, -1.0]), model
+
+
+def test_draw_dot_at_neuron_level_puts_weights_on_edges():
+    loss, model = small_network()
+    loss.backward()
+    source = draw_dot(loss, level="neurons").source
+    units = re.findall(r'^\t(u\d+) \[label="\{ ([^|]+) \| ([^|]+) \|', source, re.M)
+    # a copy of each of the 4 neurons for each of the 2 points
+    assert sorted(name.strip() for _, name, _ in units) == sorted(
+        f"L{i}.n{j} [{k}]" for i, n in ((0, 3), (1, 1)) for j in range(n) for k in (1, 2)
+    )
+    assert {op.strip() for _, _, op in units} == {"tanh(w·x+b)", "w·x+b"}
+    ids = {name.strip(): uid for uid, name, _ in units}
+    # the edge from L0.n2's first copy into L1.n0's first copy carries the weight L1.n0.w2
+    w = model.layers[1].neurons[0].w[2]
+    edge = f'\t{ids["L0.n2 [1]"]} -> {ids["L1.n0 [1]"]} [label="w {w.data:.4f}" fontsize=10]'
+    assert edge in source.splitlines()
+    # the output and gradient of a neuron: L1.n0's output for the first point
+    out = loss._prev[0]._prev[0]._prev[0]._prev[0]  # loss = Σ/2 of (out - y)**2
+    assert f"{out.data:.4f} / {out.grad:.4f}" in source
+    assert "L0.n0.w0" not in source  # the parameters ride on edges: no box of their own
+    svg = render(draw_dot(loss, level="neurons"))
+    nodes = [line for line in source.splitlines() if re.match(r"\t\w+ \[", line)]
+    nodes = [line for line in nodes if not line.startswith(("\tgraph ", "\tnode "))]
+    assert len(groups(svg, "node")) == len(nodes)
+
+
+def test_draw_dot_at_layer_level():
+    loss, _ = small_network()
+    source = draw_dot(loss, level="layers").source
+    layers = re.findall(r'^\t(l\d+) \[label="\{ ([^|]+) \| ([^|]+) \|', source, re.M)
+    assert sorted(name.strip() for _, name, _ in layers) == ["L0 [1]", "L0 [2]", "L1 [1]", "L1 [2]"]
+    assert {op.strip() for _, _, op in layers} == {"3 × tanh(w·x+b)", "1 × w·x+b"}
+    # x0 and x1 each feed L0's 3 neurons (3 weights on the edge), for each point; each of
+    # L0's outputs feeds L1's one neuron (its weight on the edge)
+    assert source.count('label="3 weights"') == 4
+    assert len(re.findall(r'-> l\d+ \[label="w ', source)) == 6
+
+
+def test_draw_dot_level_checks():
+    loss, _ = small_network()
+    with pytest.raises(ValueError, match="level must be one of"):
+        draw_dot(loss, level="rows")
+    with pytest.raises(ValueError, match="without local_grads, depth or upto"):
+        draw_dot(loss, level="neurons", upto=1)
+    # a graph without neurons draws the same at every level
+    g = lecture_neuron()["o"]
+    assert draw_dot(g, level="neurons").source.count("->") == draw_dot(g).source.count("->")

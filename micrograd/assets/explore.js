@@ -1,113 +1,536 @@
 (function (root) {
   "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
   var data = JSON.parse(root.querySelector("script.mg-data").textContent);
-  var values = data.values, backward = data.backward, forward = data.forward;
-  var svg = root.querySelector(".mg-graph svg");
+  var values = data.values, ops = data.ops, levels = data.levels;
+  var backward = data.backward, forward = data.forward;
   var panel = root.querySelector(".mg-panel"), info = root.querySelector(".mg-info");
   var counter = root.querySelector(".mg-counter");
   var box = root.querySelector(".mg-graph"), zoom = root.querySelector('[data-act="zoom"]');
-  var state = { mode: "backward", k: 0, timer: null, focused: null };
+  var state = { mode: "backward", level: data.start, k: {}, timer: null, focused: null,
+    answers: {} };
+  var WEIGHTS_SHOWN = data.weightsShown;  // a neuron with at most this many inputs has its
+  // weights written on its edges
+  var ROWS = 12;  // the edges of a unit's step listed in full; the rest are counted
+  var ids = Object.keys(values), byName = {};
+  ids.forEach(function (id) { if (!(values[id].name in byName)) { byName[values[id].name] = id; } });
+  var incoming = {}, grouped = {};  // steps into each Value; each level's steps, once made
+  function counted() {
+    incoming = {};
+    grouped = {};
+    backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
+  }
+  counted();
 
-  function el(id) { return id === null ? null : svg.querySelector('[id="' + id + '"]'); }
   function esc(text) {
     return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;");
   }
-  function name(id) { var v = values[id]; return v.label || "the Value of data " + v.data[0]; }
+  // A number as the pictures write it ('%.4f', or '%.4e' from 1e6 up and below 1e-4),
+  // and [that, every digit].
+  function fmt(x) {
+    if (isNaN(x)) { return "nan"; }
+    if (!isFinite(x)) { return x > 0 ? "inf" : "-inf"; }
+    var a = Math.abs(x);
+    if (x === 0 || (a >= 1e-4 && a < 1e6)) { return x.toFixed(4); }
+    return x.toExponential(4).replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  function pair(x) {
+    return [fmt(x), isNaN(x) ? "NaN" : !isFinite(x) ? (x > 0 ? "Infinity" : "-Infinity") :
+      String(x)];
+  }
+  function X(id) { return Number(values[id].data[1]); }
   function num(cls, pair) {
     return '<span class="mg-num ' + cls + '" title="' + esc(pair[1]) + '" data-exact="' +
       esc(pair[1]) + '">' + esc(pair[0]) + "</span>";
   }
-  function who(id) { return '<span class="mg-name">' + esc(name(id)) + "</span>"; }
+  function who(id) { return '<span class="mg-name">' + esc(values[id].name) + "</span>"; }
+  function lv() { return levels[state.level]; }
+  // the box that shows Value id at level L: its own, its unit's, or null (a weight)
+  function boxOf(L, id) { var b = levels[L].box[id]; return b === undefined ? id : b; }
+  function unitOf(id) { return lv().units[boxOf(state.level, id)]; }
 
-  // Every Value's texts (its last two are data and grad) and the groups that change.
-  var ids = Object.keys(values), texts = {}, groups = [];
-  ids.forEach(function (id) {
-    var g = el(id);
-    if (!g) { return; }
-    var t = g.querySelectorAll("text");
-    texts[id] = { data: t[t.length - 2], grad: t[t.length - 1], title: g.querySelector("title") };
-    g.classList.add("mg-value");
-    g.setAttribute("tabindex", "0");
+  // ---- drawing: the boxes and edges laid out in Python, as SVG, one level at a time ----
+  function make(tag, attrs, parent, text) {
+    var e = document.createElementNS(SVG, tag);
+    Object.keys(attrs).forEach(function (a) { e.setAttribute(a, attrs[a]); });
+    if (text !== undefined) { e.textContent = text; }
+    if (parent) { parent.appendChild(e); }
+    return e;
+  }
+  function put(el, text) { if (el.textContent !== text) { el.textContent = text; } }
+  function curve(p) {
+    var d = "M" + p[0] + "," + p[1];
+    for (var i = 2; i < p.length; i += 2) {
+      var mid = (p[i - 2] + p[i]) / 2;
+      d += " C" + mid + "," + p[i - 1] + " " + mid + "," + p[i + 1] + " " + p[i] + "," + p[i + 1];
+    }
+    return d;
+  }
+  function nameOf(L, id) {
+    if (values[id]) { return values[id].name; }
+    if (ops[id]) { return ops[id].name + " (making " + values[id.slice(0, -2)].name + ")"; }
+    return levels[L].units[id].name;
+  }
+
+  // A drawing: its shapes (each tagged with the id it shows), a Value's texts, op cells.
+  function Drawing(L, svg) {
+    this.level = L; this.svg = svg; this.list = []; this.texts = []; this.cells = {};
+    this.units = []; this.edgeOf = {}; this.inner = {}; this.weights = []; this.locals = []; this.version = -1;
+  }
+  Drawing.prototype.tag = function (el, id) { el.mgId = id; this.list.push(el); return el; };
+  Drawing.prototype.edge = function (parent, id, points, title) {
+    var g = this.tag(make("g", { "class": "mg-edge", "data-id": id }, parent), id);
+    make("title", {}, g, title);
+    make("path", { d: curve(points), "marker-end": "url(#" + root.id + "-arrow)" }, g);
+    return g;
+  };
+  Drawing.prototype.value = function (parent, id, x, y, w) {
+    var v = values[id], g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
+      transform: "translate(" + x + "," + y + ")" }, parent), id);
+    var title = make("title", {}, g);
+    make("rect", { width: w, height: 59, rx: 4 }, g);
+    make("text", { x: 8, y: 18, "class": "mg-label" }, g, v.name);
+    this.texts.push({ id: id, data: make("text", { x: 8, y: 35 }, g),
+      grad: make("text", { x: 8, y: 52 }, g), title: title });
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
-    g.addEventListener("blur", function () { if (state.focused === id) { state.focused = null; describe(); } });
-  });
-  svg.querySelectorAll("g.node, g.edge").forEach(function (g) { groups.push(g); });
-  var incoming = {};  // how many steps of the backward pass go into each Value
-  backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
+    if (!v.op && !data.edit) {
+      g.classList.add("mg-editable");
+      g.addEventListener("pointerdown", function (event) { drag(id, event); });
+    }
+    g.addEventListener("blur", function () {
+      if (state.focused === id) { state.focused = null; describe(); }
+    });
+  };
+  Drawing.prototype.op = function (parent, id, x, y) {
+    var o = ops[id], g = this.tag(make("g", { "class": "mg-op", "data-id": id,
+      transform: "translate(" + x + "," + y + ")" }, parent), id), self = this;
+    make("title", {}, g, o.name + ", making " + values[id.slice(0, -2)].name +
+      ": each cell is the local derivative for the edge that enters it");
+    make("rect", { x: o.cw, width: o.w - o.cw, height: o.h, "class": "mg-opname" }, g);
+    make("text", { x: o.cw + (o.w - o.cw) / 2, y: o.h / 2 + 5, "text-anchor": "middle" }, g,
+      o.name);
+    o.cells.forEach(function (c) {
+      var cg = make("g", { "class": "mg-cell", "data-slot": c.slot }, g);
+      make("rect", { y: c.y - 10, width: o.cw, height: 20 }, cg);
+      self.locals.push({ cell: c, key: id + ":" + c.slot, text: make("text", { x: o.cw - 6,
+        y: c.y + 5, "text-anchor": "end" }, cg, c.local[0]) });
+      self.cells[id + ":" + c.slot] = cg;
+    });
+    if (o.more) {
+      make("text", { x: 6, y: o.h - 5, "class": "mg-more" }, g, "… " + o.more + " more");
+    }
+    make("rect", { width: o.w, height: o.h, "class": "mg-frame" }, g);
+  };
+  Drawing.prototype.unit = function (parent, id, b) {
+    var u = levels[this.level].units[id], g = this.tag(make("g", { "class": "mg-unit",
+      "data-id": id, transform: "translate(" + b[0] + "," + b[1] + ")" }, parent), id);
+    make("title", {}, g, u.name + ": " + u.op + (u.neuron ? " (click to open it)" : ""));
+    make("rect", { width: b[2], height: b[3], rx: 8 }, g);
+    make("text", { x: 8, y: 18, "class": "mg-label" }, g, u.name);
+    make("text", { x: 8, y: 35, "class": "mg-unitop" }, g, u.op);
+    var rows = u.outs.map(function (out, i) {
+      return { id: out, row: make("text", { x: 8, y: 52 + 17 * i }, g),
+        second: u.neuron ? make("text", { x: 8, y: 69 }, g) : null };
+    });
+    this.units.push({ rows: rows, neuron: u.neuron });
+    if (u.neuron) {
+      g.classList.add("mg-openable");
+      g.addEventListener("click", function () { api.expand(u.name); });
+    }
+  };
 
-  function last() { return state.mode === "backward" ? backward.length : forward.length; }
-
-  // The state after k steps: gradients (backward) or the Values computed so far (forward).
-  function current() {
-    var grads = {}, reached = {}, hot = [], target = [], k = state.k;
-    if (state.mode === "backward") {
-      grads[data.root] = data.seed;
-      reached[data.root] = true;
-      for (var i = 0; i < k; i++) {
-        var s = backward[i];
-        grads[s.to] = s.after;
-        reached[s.to] = reached[s.node + "op"] = reached[s.node + "out"] = true;
-        if (s.edge) { reached[s.edge] = true; }
+  function draw(L) {
+    var level = levels[L];
+    var svg = make("svg", { width: level.width, height: level.height, "data-level": L,
+      viewBox: "0 0 " + level.width + " " + level.height, "class": "mg-svg" }, box);
+    var marker = make("marker", { id: root.id + "-arrow", viewBox: "0 0 8 8", refX: 8, refY: 4,
+      markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" },
+    make("defs", {}, svg));
+    make("path", { d: "M0,0 L8,4 L0,8 z", "class": "mg-arrow" }, marker);
+    var d = new Drawing(L, svg);
+    level.edges.forEach(function (e) {
+      var title = nameOf(L, e.from) + " → " + nameOf(L, e.to);
+      if (level.units[e.to]) {
+        var u = level.units[e.to], k = Number(e.id.split("_")[1]);
+        var ws = u.weights[k].filter(Boolean).map(function (w) {
+          return values[w].name + " = " + values[w].data[0];
+        });
+        title += ", weight " + ws.join(", ");
       }
-      if (k > 0) {
-        var c = backward[k - 1];
-        hot = [c.node, c.node + "op", c.node + "out", c.to, c.edge];
-        target = [c.to, c.edge];
+      var g = d.edge(svg, e.id, e.points, title), u = level.units[e.to];
+      // a neuron's weight is written on its edge, where the neuron has few enough inputs
+      if (u && u.inputs.length > WEIGHTS_SHOWN) { g.classList.add("mg-dense"); }
+      if (u && u.neuron && u.inputs.length <= WEIGHTS_SHOWN) {
+        var w = u.weights[Number(e.id.split("_")[1])][0], n = e.points.length;
+        d.weights.push({ id: w, text: make("text", { x: e.points[n - 2] - 6,
+          y: e.points[n - 1] - 3, "text-anchor": "end", "class": "mg-weight" }, g) });
+      }
+      e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
+    });
+    Object.keys(level.boxes).forEach(function (id) {
+      var b = level.boxes[id];
+      if (values[id]) { d.value(svg, id, b[0], b[1], b[2]); }
+      else if (ops[id]) { d.op(svg, id, b[0], b[1]); }
+      else { d.unit(svg, id, b); }
+    });
+    return d;
+  }
+  var drawings = {}, note = box.querySelector(".mg-noscript");
+  if (note) { note.remove(); }
+  function drawing() {
+    var L = state.level;
+    if (!drawings[L]) { drawings[L] = draw(L); }
+    Object.keys(drawings).forEach(function (k) { drawings[k].svg.style.display = k === L ? "" : "none"; });
+    return drawings[L];
+  }
+
+  // A neuron opened in place: its scalar graph (b, w_i, x_i -> w·x+b -> activation) drawn
+  // over its box, from the box's corner; every other box stays where it is.
+  function open(d, uid) {
+    var u = levels[d.level].units[uid], b = levels[d.level].boxes[uid];
+    var z = u.sums[0], zop = ops[z + "op"], out = u.outs[0], n = u.inputs.length;
+    var slots = [u.params[0][0]].concat(u.params[0].slice(1), u.inputs);  // by slot
+    var wide = levels.values.boxes, width = 0;
+    zop.cells.forEach(function (c) { width = Math.max(width, wide[slots[c.slot]][2]); });
+    var g = make("g", { "class": "mg-inner", "data-unit": uid,
+      transform: "translate(" + b[0] + "," + b[1] + ")" }, d.svg);
+    var frame = make("rect", { "class": "mg-innerframe", rx: 8 }, g);
+    make("title", {}, g, u.name + " opened: click its name to close");
+    var head = make("text", { x: 10, y: 18, "class": "mg-label mg-close" }, g, "× " + u.name);
+    head.addEventListener("click", function () { api.expand(u.name); });
+    var top = 28, gap = 8, rows = zop.cells.length, tall = rows * (59 + gap);
+    var opX = 10 + width + 60, opY = top + tall / 2 - zop.h / 2;
+    var inner = new Drawing(d.level, d.svg);
+    inner.cells = d.cells;
+    zop.cells.forEach(function (c, r) {
+      var id = slots[c.slot], y = top + r * (59 + gap);
+      if (!id) { return; }
+      inner.edge(g, "e" + z.slice(1) + "_" + c.slot, [10 + width, y + 29.5, opX, opY + c.y],
+        values[id].name + " → " + zop.name);
+      inner.value(g, id, 10, y, wide[id][2]);
+    });
+    inner.op(g, z + "op", opX, opY);
+    var x = opX + zop.w + 50, mid = top + tall / 2;
+    inner.edge(g, z + "out", [opX + zop.w, mid, x, mid], zop.name + " → " + values[z].name);
+    inner.value(g, z, x, mid - 29.5, wide[z][2]);
+    x += wide[z][2];
+    if (out !== z) {
+      var aop = ops[out + "op"], ax = x + 50;
+      inner.edge(g, "e" + out.slice(1) + "_0", [x, mid, ax, mid], values[z].name + " → " + aop.name);
+      inner.op(g, out + "op", ax, mid - aop.h / 2);
+      x = ax + aop.w + 50;
+      inner.edge(g, out + "out", [ax + aop.w, mid, x, mid], aop.name + " → " + values[out].name);
+      inner.value(g, out, x, mid - 29.5, wide[out][2]);
+      x += wide[out][2];
+    }
+    var w = x + 10, h = top + Math.max(tall, 59) + 4;
+    frame.setAttribute("width", w);
+    frame.setAttribute("height", h);
+    // the picture grows to hold the opened neuron
+    var sw = Math.max(Number(d.svg.getAttribute("width")), b[0] + w + 8);
+    var sh = Math.max(Number(d.svg.getAttribute("height")), b[1] + h + 8);
+    d.svg.setAttribute("width", sw);
+    d.svg.setAttribute("height", sh);
+    d.svg.setAttribute("viewBox", "0 0 " + sw + " " + sh);
+    d.inner[uid] = { group: g, drawing: inner, boxes: n * 2 + 1 + (out !== z ? 2 : 1) };
+  }
+
+  // ---- what if: the graph recomputed in the page from the op table's formula text ----
+  // F: the functions formula text calls, by their Python names, with Python's float
+  // results (where Python raises, NaN); F.truth is Python's truth of a number.
+  function step01(x, below) {
+    return x > 0 ? 1 : (x <= 0 || F.truth(below)) ? below : 1;
+  }
+  function sigmoid(x) {
+    if (x >= 0) { return 1 / (1 + Math.exp(-x)); }
+    var e = Math.exp(x);
+    return e / (1 + e);
+  }
+  function log(x) { return x > 0 ? Math.log(x) : NaN; }
+  function pow(a, b) {
+    return a < 0 && isFinite(b) && !Number.isInteger(b) ? NaN : Math.pow(a, b);
+  }
+  var F = {
+    truth: function (x) { return typeof x === "boolean" ? x : x !== 0; },
+    pow: pow,
+    "math.tanh": Math.tanh, "math.fabs": Math.abs, "math.exp": Math.exp, "math.log": log,
+    "math.sqrt": function (x) { return x >= 0 ? Math.sqrt(x) : NaN; },
+    "math.log1p": Math.log1p, "floatops.exp": Math.exp, "floatops.log": log,
+    "floatops.sqrt": function (x) { return x >= 0 ? Math.sqrt(x) : NaN; },
+    "floatops.pow": pow, "floatops.sigmoid": sigmoid, sigmoid: sigmoid,
+    "floatops.softplus": function (x) {
+      return Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+    },
+    "floatops.step": function (x, below) { return step01(x, below === undefined ? 0 : below); },
+    "floatops.sign": function (x) { return x > 0 ? 1 : x < 0 ? -1 : 0; },
+    pow_d_base: function (out, a, b) { return b !== 0 ? b * Math.pow(a, b - 1) : 0; },
+    pow_d_exponent: function (out, a, b) {
+      return a === 0 && b >= 0 ? 0 : a < 0 ? NaN : out * log(a);
+    },
+    float: Number, abs: Math.abs, max: Math.max, min: Math.min
+  };
+  var made = {};
+  function compiled(key) {
+    function fn(js) { return js === null ? null : new Function("F", "e", "return " + js + ";"); }
+    function each(spec) {
+      return { forward: fn(spec.forward), term: fn(spec.term), partials: spec.partials.map(fn) };
+    }
+    if (!made[key]) {
+      var spec = data.specs[key];
+      made[key] = each(spec);
+      if (spec.outer) { made[key].outer = each(spec.outer); }
+    }
+    return made[key];
+  }
+  // One node: its output and its local derivatives, from its inputs' data x.
+  function evaluate(id, x) {
+    var v = values[id], s = data.specs[v.spec], c = compiled(v.spec);
+    var p = v.p.map(function (pid) { return x[pid]; }), k = s.fixed.length;
+    var n = s.groups.length ? (p.length - k) / s.groups.length : 0;
+    var e = Object.assign({}, s.params);
+    s.fixed.forEach(function (name, i) { e[name] = p[i]; });
+    function element(i) {  // the names of a sum's i-th term
+      var g = Object.assign({}, e);
+      s.groups.forEach(function (name, j) { g[name] = p[k + j * n + i]; });
+      return g;
+    }
+    var out = c.forward ? c.forward(F, e) : null, i;
+    for (i = 0; i < n; i++) {
+      var t = c.term(F, element(i));
+      out = out === null ? t : out + t;
+    }
+    var through = null;
+    if (s.outer) {
+      var eo = Object.assign({}, s.outer.params);
+      eo[s.outer.input] = out;
+      out = c.outer.forward(F, eo);
+      eo.out = out;
+      through = c.outer.partials[0](F, eo);
+    }
+    e.out = out;
+    var d = p.map(function (_, slot) {
+      var local;
+      if (slot < k) {
+        local = c.partials[slot](F, e);
       } else {
-        target = [data.root];
+        var g = element((slot - k) % n);
+        g.out = out;
+        local = c.partials[k + Math.floor((slot - k) / n)](F, g);
+      }
+      return through === null ? Number(local) : through * local;
+    });
+    return { out: Number(out), d: d };
+  }
+  // The forward pass, every local derivative, and the backward pass as the engine walks
+  // it: nodes in its order, a node whose gradient is 0 passes nothing, edges in order.
+  function compute() {
+    var x = {}, locals = {}, grads = {};
+    ids.forEach(function (id) { x[id] = X(id); });
+    forward.forEach(function (f) {
+      var r = evaluate(f.value, x);
+      x[f.value] = r.out;
+      locals[f.value] = r.d;
+      values[f.value].data = pair(r.out);
+    });
+    Object.keys(ops).forEach(function (opid) {
+      var d = locals[opid.slice(0, -2)];
+      ops[opid].cells.forEach(function (c) { c.local = pair(d[c.slot]); });
+    });
+    grads[data.root] = 1;
+    backward = [];
+    data.order.forEach(function (id) {
+      var g = grads[id] === undefined ? 0 : grads[id];
+      if (g === 0) { return; }
+      values[id].p.forEach(function (pid, slot) {
+        var before = grads[pid] === undefined ? 0 : grads[pid], c = g * locals[id][slot];
+        grads[pid] = before + c;
+        backward.push({ node: id, to: pid, slot: slot, edge: "e" + id.slice(1) + "_" + slot,
+          grad: pair(g), local: pair(locals[id][slot]), contribution: pair(c),
+          before: pair(before), after: pair(before + c) });
+      });
+    });
+    counted();
+    state.answers = {};  // a new pass: a quiz starts over
+    version++;
+    Object.keys(state.k).forEach(function (name) {
+      var parts = name.split(":");
+      state.k[name] = Math.min(state.k[name], levelGroups(parts[0], parts[1]).length);
+    });
+  }
+  var version = 0, original = {};
+  ids.forEach(function (id) { original[id] = values[id].data; });
+  function edit(id, x) {
+    if (data.edit) { throw new Error(data.edit); }
+    if (values[id].op) {
+      throw new Error(values[id].name + " is computed by " + values[id].op +
+        ": only a leaf's data can be changed");
+    }
+    if (typeof x !== "number" || !isFinite(x)) {
+      throw new Error("the data of " + values[id].name + " must be a finite number, got " + x);
+    }
+    values[id].data = pair(x);
+    compute();
+    render();
+  }
+
+  // ---- the state after k steps of the current level and mode ----
+  function key() { return state.level + ":" + state.mode; }
+  // A level's steps: runs of backward steps (or forward Values) that start from the same
+  // box; at the level of Values every edge is a step of its own.
+  function runs(keys) {
+    var out = [];
+    keys.forEach(function (k, i) {
+      if (out.length && keys[out[out.length - 1][0]] === k && k !== undefined) {
+        out[out.length - 1].push(i);
+      } else {
+        out.push([i]);
+      }
+    });
+    return out;
+  }
+  function levelGroups(L, mode) {
+    var name = L + ":" + mode;
+    if (!grouped[name]) {
+      grouped[name] = mode === "backward" ? runs(backward.map(function (s, i) {
+        return L === "values" ? i : boxOf(L, s.node);
+      })) : runs(forward.map(function (f) { return boxOf(L, f.value); }));
+    }
+    return grouped[name];
+  }
+  function groups() { return levelGroups(state.level, state.mode); }
+  function last() { return groups().length; }
+  function at() { return state.k[key()] || 0; }
+  function applied(k) {  // the value steps of the first k backward steps of this level
+    var gs = levelGroups(state.level, "backward"), out = [];
+    for (var i = 0; i < k; i++) { Array.prototype.push.apply(out, gs[i]); }
+    return out;
+  }
+  function gradsAfter(list) {
+    var grads = {};
+    grads[data.root] = data.seed;
+    list.forEach(function (i) { grads[backward[i].to] = backward[i].after; });
+    return grads;
+  }
+  function mark(set, d, id) {  // id and what shows it at this level
+    set[id] = true;
+    if (values[id]) { var b = boxOf(state.level, id); if (b) { set[b] = true; } }
+    if (d.edgeOf[id]) { set[d.edgeOf[id]] = true; }
+  }
+  function current(d) {
+    var reached = {}, hot = {}, target = [], cells = [], k = at(), gs = groups();
+    var shown = state.mode === "backward" ? k : lastBackward();
+    if (pending(shown)) { shown -= 1; }  // a quiz step not answered yet: its result hidden
+    var grads = gradsAfter(applied(shown));
+    if (state.mode === "backward") {
+      mark(reached, d, data.root);
+      applied(k).forEach(function (i) {
+        var s = backward[i];
+        [s.to, s.node + "op", s.node + "out", s.edge].forEach(function (id) { mark(reached, d, id); });
+      });
+      if (k > 0) {
+        gs[k - 1].forEach(function (i) {
+          var s = backward[i];
+          [s.node, s.node + "op", s.node + "out", s.to, s.edge].forEach(function (id) {
+            mark(hot, d, id);
+          });
+          cells.push(s.node + "op:" + s.slot);
+        });
+        var s0 = backward[gs[k - 1][0]], src = boxOf(state.level, s0.node);
+        target = gs[k - 1].length === 1 ?
+          [boxOf(state.level, s0.to) || d.edgeOf[s0.edge], d.edgeOf[s0.edge] || s0.edge,
+            levels[state.level].boxes[s0.node + "op"] ? s0.node + "op" : src] : [src];
+      } else {
+        target = [boxOf(state.level, data.root)];
       }
     } else {
-      ids.forEach(function (id) { if (!values[id].op) { reached[id] = true; } });
+      ids.forEach(function (id) { if (!values[id].op) { mark(reached, d, id); } });
       for (var j = 0; j < k; j++) {
-        var f = forward[j];
-        reached[f.value] = reached[f.value + "op"] = reached[f.value + "out"] = true;
-        f.edges.forEach(function (e) { reached[e] = true; });
+        gs[j].forEach(function (i) {
+          var f = forward[i];
+          [f.value, f.value + "op", f.value + "out"].concat(f.edges).forEach(function (id) {
+            mark(j === k - 1 ? hot : reached, d, id);
+            mark(reached, d, id);
+          });
+        });
       }
-      if (k > 0) {
-        var h = forward[k - 1];
-        hot = [h.value, h.value + "op", h.value + "out"].concat(h.edges);
-        target = [h.value, h.value + "op"].concat(h.edges);
-      }
+      if (k > 0) { target = [boxOf(state.level, forward[gs[k - 1][0]].value)]; }
     }
-    // target: what a step must keep in view, the Value it changes first
-    return { grads: grads, reached: reached, hot: hot, target: target };
+    return { grads: grads, reached: reached, hot: hot, target: target, cells: cells };
+  }
+  function lastBackward() { return state.k[state.level + ":backward"] || 0; }
+
+  function paint(d, now) {
+    var backwardMode = state.mode === "backward";
+    if (d.version !== version) {  // after an edit or an answer: the op cells' derivatives
+      var known = revealed();
+      d.locals.forEach(function (l) {
+        put(l.text, known === null || known[l.key] ? l.cell.local[0] : "?");
+      });
+      d.version = version;
+    }
+    d.list.forEach(function (el) {
+      var hot = !!now.hot[el.mgId], muted = !hot && !now.reached[el.mgId];
+      if (el.mgHot !== hot) { el.classList.toggle("mg-hot", hot); el.mgHot = hot; }
+      if (el.mgMuted !== muted) { el.classList.toggle("mg-muted", muted); el.mgMuted = muted; }
+    });
+    d.texts.forEach(function (t) {
+      var v = values[t.id], shown = backwardMode || now.reached[t.id];
+      var grad = now.grads[t.id] || data.zero;
+      put(t.data, "data " + (shown ? v.data[0] : "?"));
+      put(t.grad, "grad " + (backwardMode ? grad[0] : "·"));
+      put(t.title, v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
+        (backwardMode ? "\ngrad " + grad[1] : ""));
+    });
+    d.units.forEach(function (u) {
+      u.rows.forEach(function (r) {
+        var shown = backwardMode || now.reached[r.id], grad = now.grads[r.id] || data.zero;
+        var dataText = shown ? values[r.id].data[0] : "?", gradText = backwardMode ? grad[0] : "·";
+        if (u.neuron) {
+          put(r.row, "data " + dataText);
+          put(r.second, "grad " + gradText);
+        } else {
+          put(r.row, values[r.id].name.slice(0, 8).padEnd(9) + dataText.padStart(8) + " " +
+            gradText.padStart(8));
+        }
+      });
+    });
+    d.weights.forEach(function (w) { put(w.text, "w " + values[w.id].data[0]); });
+    Object.keys(d.inner).forEach(function (uid) { paint(d.inner[uid].drawing, now); });
+    if (d.lit) { d.lit.forEach(function (c) { c.classList.remove("mg-hot"); }); }
+    d.lit = now.cells.map(function (c) { return d.cells[c]; }).filter(Boolean);
+    d.lit.forEach(function (c) { c.classList.add("mg-hot"); });
   }
 
   function render() {
-    var now = current(), backwardMode = state.mode === "backward";
-    groups.forEach(function (g) {
-      var id = g.id;
-      g.classList.toggle("mg-hot", now.hot.indexOf(id) >= 0);
-      g.classList.toggle("mg-muted", now.hot.indexOf(id) < 0 && !now.reached[id] &&
-        (id.charAt(0) === "v" || id.charAt(0) === "e"));
-    });
-    ids.forEach(function (id) {
-      var t = texts[id];
-      if (!t) { return; }
-      var shown = backwardMode || now.reached[id];
-      t.data.textContent = "data " + (shown ? values[id].data[0] : "?");
-      t.grad.textContent = "grad " + (backwardMode ? (now.grads[id] || data.zero)[0] : "·");
-      t.title.textContent = (values[id].label ? values[id].label + "\n" : "") +
-        "data " + (shown ? values[id].data[1] : "not computed yet") +
-        (backwardMode ? "\ngrad " + (now.grads[id] || data.zero)[1] : "");
-    });
-    counter.textContent = (backwardMode ? "step " : "forward ") + state.k + " / " + last();
+    var d = drawing(), now = current(d), backwardMode = state.mode === "backward";
+    paint(d, now);
+    counter.textContent = (backwardMode ? "step " : "forward ") + at() + " / " + last();
     panel.innerHTML = backwardMode ? backwardText() : forwardText();
     root.querySelectorAll("button[data-mode]").forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-mode") === state.mode));
     });
+    root.querySelectorAll("button[data-level]").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.getAttribute("data-level") === state.level));
+    });
     describe(now);
-    reveal(now.target);
+    reveal(d, now.target);
+    var answer = panel.querySelector(".mg-answer");
+    if (answer) { answer.focus({ preventScroll: true }); }
   }
 
   // When the graph overflows its box, scroll it so the step is in view: along each axis,
   // stay if the step is visible already, else centre it. A step longer than the box (an
-  // edge across the picture) is centred on its Value, target[0].
-  function reveal(target) {
-    var rects = target.map(el).filter(Boolean).map(function (g) {
-      return g.getBoundingClientRect();
+  // edge across the picture) is centred on its first part, target[0].
+  function reveal(d, target) {
+    var wanted = {};
+    target.forEach(function (id) { if (id) { wanted[id] = true; } });
+    var rects = [];
+    target.forEach(function (id) {
+      d.list.forEach(function (el) {
+        if (el.mgId === id && wanted[id]) { rects.push(el.getBoundingClientRect()); wanted[id] = false; }
+      });
     });
     if (!rects.length) { return; }
     var view = box.getBoundingClientRect();
@@ -119,67 +542,211 @@
     }
     box.scrollLeft += shift("left", "right", view.left + box.clientLeft, box.clientWidth);
     box.scrollTop += shift("top", "bottom", view.top + box.clientTop, box.clientHeight);
+    // and the window, where the box itself reaches out of it
+    var first = d.list.filter(function (el) { return el.mgId === target[0]; })[0];
+    var r = first && first.getBoundingClientRect();
+    if (r && (r.top < 0 || r.bottom > window.innerHeight)) {
+      window.scrollBy(0, (r.top + r.bottom - window.innerHeight) / 2);
+    }
   }
 
-  function backwardText() {
-    var k = state.k;
-    if (k === 0) {
-      return "<p>Before the backward pass: the gradient of " + who(data.root) + " with respect " +
-        "to itself is " + num("mg-seed", data.seed) + "; every other accumulator starts at 0.</p>" +
-        '<p class="mg-hint">' + backward.length + " steps follow, one edge each: upstream " +
-        "gradient × local derivative = contribution, added to the input's gradient.</p>";
+  // The local derivative's formula with the numbers of its names written in.
+  function worked(f) {
+    return f[0].replace(/(^|[^\w.])([A-Za-z_]\w*)/g, function (all, before, name) {
+      if (!(name in f[2])) { return all; }
+      var b = f[2][name], shown = fmt(typeof b === "string" ? X(b) : b);
+      return before + (shown.charAt(0) === "-" ? "(" + shown + ")" : shown);
+    });
+  }
+  function formulaOf(s) { return (values[s.node].f || [])[s.slot] || null; }
+  function formulaText(s) {
+    var local = num("mg-local", s.local), formula = formulaOf(s);
+    if (!formula) {
+      return "<p>local derivative d " + who(s.node) + " / d " + who(s.to) + " = " + local + "</p>";
     }
-    var s = backward[k - 1];
-    var lines = [
-      "<p>Step " + k + ": from " + who(s.node) + " (" + esc(values[s.node].op) + ") back to its input " +
-        who(s.to) + "</p>",
+    // a bare name or number (b, 1.0) is its value: no worked line in between
+    var numbers = /^[\w.]+$/.test(formula[0]) ? "" : ' = <span class="mg-numbers">' +
+      esc(worked(formula)) + "</span>";
+    return "<p>local derivative of " + esc(values[s.node].op) + ": d out / d " +
+      esc(formula[1]) + ' = <span class="mg-formula">' + esc(formula[0]) + "</span>" +
+      numbers + " = " + local + ' <span class="mg-hint">(out = ' + esc(values[s.node].name) +
+      ", " + esc(formula[1]) + " = " + esc(values[s.to].name) + ")</span></p>";
+  }
+
+  function forkText(s, upto) {
+    var total = incoming[s.to];
+    if (total < 2) { return ""; }
+    var parts = [], seen = 0;
+    for (var i = 0; i <= upto; i++) {
+      if (backward[i].to === s.to) { parts.push(num("mg-part", backward[i].contribution)); seen++; }
+    }
+    var rest = seen < total ? ' <span class="mg-hint">(' + seen + " of " + total + " so far; " +
+      (total - seen) + " to come)</span>" : ' <span class="mg-hint">(all ' + total + ")</span>";
+    return "<p>fork: " + who(s.to) + " feeds " + total + " edges, so its gradient is the " +
+      "sum of " + total + " contributions: " + parts.join(" + ") + " = " +
+      num("mg-sum", s.after) + rest + "</p>";
+  }
+
+  function stepText(k, i) {
+    var s = backward[i];
+    return [
+      "<p>Step " + k + ": from " + who(s.node) + " (" + esc(values[s.node].op) +
+        ") back to its input " + who(s.to) + "</p>",
+      formulaText(s),
       "<p>" + num("mg-grad", s.grad) + " × " + num("mg-local", s.local) + " = " +
         num("mg-contribution", s.contribution) + ' <span class="mg-hint">(upstream gradient × ' +
         "local derivative = contribution)</span></p>",
       "<p>gradient of " + who(s.to) + ": " + num("mg-before", s.before) + " + " +
-        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) + "</p>"
-    ];
-    var total = incoming[s.to];
-    if (total > 1) {
-      var parts = [], seen = 0;
-      for (var i = 0; i < k; i++) {
-        if (backward[i].to === s.to) { parts.push(num("mg-part", backward[i].contribution)); seen++; }
-      }
-      var rest = seen < total ? ' <span class="mg-hint">(' + seen + " of " + total + " so far; " +
-        (total - seen) + " to come)</span>" : ' <span class="mg-hint">(all ' + total + ")</span>";
-      lines.push("<p>fork: " + who(s.to) + " feeds " + total + " edges, so its gradient is the sum " +
-        "of " + total + " contributions: " + parts.join(" + ") + " = " + num("mg-sum", s.after) +
-        rest + "</p>");
+        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) + "</p>",
+      forkText(s, i)
+    ].join("");
+  }
+
+  function groupText(k, g) {
+    var u = unitOf(backward[g[0]].node);
+    var rows = g.slice(0, ROWS).map(function (i) {
+      var s = backward[i], formula = formulaOf(s), f = formula ? ' <span class="mg-hint">(d ' +
+        esc(values[s.node].op) + " / d " + esc(formula[1]) + " = " + esc(formula[0]) +
+        ")</span>" : "";
+      return "<tr><td>" + who(s.to) + "</td><td>" + num("mg-grad", s.grad) + " × " +
+        num("mg-local", s.local) + " = " + num("mg-contribution", s.contribution) + f +
+        "</td><td>" + num("mg-before", s.before) + " → " + num("mg-after", s.after) + "</td></tr>";
+    });
+    var more = g.length > ROWS ? '<p class="mg-hint">… and ' + (g.length - ROWS) +
+      " more edges, each the same rule</p>" : "";
+    var s0 = backward[g[0]], head = u ? (u.neuron ? "neuron " : "layer ") +
+      '<span class="mg-name">' + esc(u.name) + "</span> (" + esc(u.op) + ") sends its " +
+      "output's gradient back through " + g.length + " edges: to each input and each of its " +
+      "weights" : who(s0.node) + " (" + esc(values[s0.node].op) + ") sends its gradient back " +
+      "to its " + g.length + " inputs";
+    return "<p>Step " + k + ": " + head + "</p>" +
+      '<table class="mg-rows"><tr><th>into</th><th>upstream gradient × local derivative = ' +
+      "contribution</th><th>gradient</th></tr>" + rows.join("") + "</table>" + more;
+  }
+
+  function backwardText() {
+    var k = at();
+    if (k === 0) {
+      return "<p>Before the backward pass: the gradient of " + who(data.root) + " with respect " +
+        "to itself is " + num("mg-seed", data.seed) + "; every other accumulator starts at 0.</p>" +
+        '<p class="mg-hint">' + last() + " steps follow" + (state.level === "values" ?
+        ", one edge each" : ", one box each") + ": upstream gradient × local derivative = " +
+        "contribution, added to the input's gradient.</p>";
     }
-    return lines.join("");
+    if (pending(k)) { return quizText(k); }
+    var g = groups()[k - 1];
+    return (g.length > 1 || unitOf(backward[g[0]].node) ? groupText(k, g) : stepText(k, g[0])) +
+      (data.quiz && k === last() ? score() : "");
   }
 
   function forwardText() {
-    var k = state.k;
+    var k = at();
     if (k === 0) {
-      return "<p>Forward pass: the leaves hold their data; " + forward.length + " Values follow " +
+      return "<p>Forward pass: the leaves hold their data; " + last() + " boxes follow " +
         "in topological order, each computed from its inputs.</p>";
     }
-    var f = forward[k - 1], v = values[f.value];
-    var inputs = f.inputs.map(function (id) {
-      return id === null ? "…" : values[id].label ? who(id) : num("mg-input", values[id].data);
-    });
+    var g = groups()[k - 1], f = forward[g[g.length - 1]], v = values[f.value];
+    var u = unitOf(f.value);
+    if (u) {
+      return "<p>" + esc(u.name) + " = " + esc(u.op) + " of its " + u.inputs.length +
+        " inputs = " + num("mg-data", v.data) + "</p>";
+    }
+    var inputs = f.inputs.map(function (id) { return id === null ? "…" : who(id); });
     return "<p>" + who(f.value) + " = " + esc(v.op) + "(" + inputs.join(", ") + ") = " +
       num("mg-data", v.data) + "</p>";
   }
 
-  function describe() {
+  function describe(now) {
     var id = state.focused;
-    if (!id || !texts[id]) {
+    if (!id) {
       info.textContent = "Hover over or tab to a Value for its full-precision data and gradient.";
       return;
     }
-    info.textContent = texts[id].title.textContent.replace(/\n/g, "   ");
+    now = now || current(drawing());
+    var grad = now.grads[id] || data.zero;
+    info.textContent = values[id].name + "   data " + values[id].data[1] +
+      (state.mode === "backward" ? "   grad " + grad[1] : "");
   }
 
+  // ---- quiz: the learner computes each step; the page checks it ----
+  function quizzing() {
+    return !!data.quiz && state.mode === "backward" && state.level === "values";
+  }
+  function pending(k) { return quizzing() && k > 0 && !state.answers[k]; }
+  function revealed() {  // the op cells whose step is answered (null: not a quiz)
+    if (!data.quiz) { return null; }
+    var known = {};
+    Object.keys(state.answers).forEach(function (k) {
+      var s = backward[k - 1];
+      known[s.node + "op:" + s.slot] = true;
+    });
+    return known;
+  }
+  function asksSum(k) {  // at a fork, after its first contribution: the running sum too
+    var s = backward[k - 1], seen = 0;
+    for (var i = 0; i < k; i++) { if (backward[i].to === s.to) { seen++; } }
+    return incoming[s.to] > 1 && seen > 1;
+  }
+  function quizText(k) {
+    var s = backward[k - 1], formula = formulaOf(s), field = function (cls, label) {
+      return "<label>" + label + ' <input type="text" class="mg-answer ' + cls +
+        '" size="12" spellcheck="false"></label> ';
+    };
+    var rule = formula ? "d out / d " + esc(formula[1]) + ' = <span class="mg-formula">' +
+      esc(formula[0]) + '</span> <span class="mg-hint">(out = ' + esc(values[s.node].name) +
+      ", " + esc(formula[1]) + " = " + esc(values[s.to].name) + "; the data are in the boxes)" +
+      "</span>" : "d " + who(s.node) + " / d " + who(s.to) + " (its op has no formula text: " +
+      num("mg-local", s.local) + ")";
+    return "<p>Step " + k + ": from " + who(s.node) + " (" + esc(values[s.node].op) +
+      ") back to its input " + who(s.to) + "</p><p>local derivative: " + rule + "</p>" +
+      "<p>upstream gradient: the gradient of " + who(s.node) + ", " + num("mg-grad", s.grad) +
+      "</p><p>" + field("mg-contribution-answer", "contribution = upstream × local =") +
+      (asksSum(k) ? field("mg-sum-answer", "fork: the gradient of " + esc(values[s.to].name) +
+        " is now") : "") + '<button type="button" data-quiz="check">check</button> ' +
+      '<button type="button" data-quiz="reveal">reveal</button> ' +
+      '<span class="mg-verdict" role="status"></span></p>';
+  }
+  function close(typed, right) {
+    return isFinite(typed) && Math.abs(typed - right) <= 1e-4 * Math.abs(right);
+  }
+  function check(reveal) {
+    var k = at(), s = backward[k - 1], answer = state.answers[k] || { tries: 0 };
+    var fields = [[".mg-contribution-answer", s.contribution], [".mg-sum-answer", s.after]];
+    var right = fields.every(function (f) {
+      var input = panel.querySelector(f[0]);
+      return !input || (input.value.trim() !== "" && close(Number(input.value), Number(f[1][1])));
+    });
+    state.tries = (state.tries || {});
+    state.tries[k] = (state.tries[k] || 0) + 1;
+    if (!right && !reveal) {
+      panel.querySelector(".mg-verdict").textContent = "not quite: try again, or reveal it";
+      return;
+    }
+    state.answers[k] = { right: right && state.tries[k] === 1 };
+    version++;
+    render();
+    root.focus({ preventScroll: true });
+  }
+  function score() {
+    var right = Object.keys(state.answers).filter(function (k) {
+      return state.answers[k].right;
+    }).length;
+    return '<p class="mg-score">score: ' + right + " of " + backward.length +
+      " steps right the first time</p>";
+  }
+  panel.addEventListener("keydown", function (event) {
+    if (event.target.tagName !== "INPUT") { return; }
+    event.stopPropagation();
+    if (event.key === "Enter") { check(false); }
+  });
+  panel.addEventListener("click", function (event) {
+    var act = event.target.getAttribute && event.target.getAttribute("data-quiz");
+    if (act) { check(act === "reveal"); }
+  });
+
   function go(k) {
-    state.k = Math.max(0, Math.min(last(), k));
-    if (state.k === last()) { stop(); }
+    state.k[key()] = Math.max(0, Math.min(last(), k));
+    if (at() === last()) { stop(); }
     render();
   }
   function stop() {
@@ -188,43 +755,200 @@
   }
   function play() {
     if (state.timer !== null) { stop(); return; }
-    if (state.k === last()) { state.k = 0; }
+    if (at() === last()) { state.k[key()] = 0; }
     root.querySelector('[data-act="play"]').textContent = "pause ❚❚";
-    state.timer = setInterval(function () { go(state.k + 1); }, 900);
+    state.timer = setInterval(function () { go(at() + 1); }, 900);
     render();
+  }
+  function fit() {
+    var level = lv(), fits = box.clientWidth >= (11 / 13) * level.width;
+    box.classList.toggle("mg-actual", !fits);
+    zoom.setAttribute("aria-pressed", String(!fits));
   }
   var actions = {
     first: function () { stop(); go(0); },
-    prev: function () { stop(); go(state.k - 1); },
-    next: function () { stop(); go(state.k + 1); },
+    prev: function () { stop(); go(at() - 1); },
+    next: function () {
+      stop();
+      if (pending(at())) {
+        panel.querySelector(".mg-verdict").textContent = "answer this step first, or reveal it";
+        return;
+      }
+      go(at() + 1);
+    },
     last: function () { stop(); go(last()); },
     play: play,
     zoom: function () {
       zoom.setAttribute("aria-pressed", String(box.classList.toggle("mg-actual")));
-      reveal(current().target);
+      reveal(drawing(), current(drawing()).target);
     }
   };
   root.querySelectorAll("button[data-act]").forEach(function (b) {
     b.addEventListener("click", function () { actions[b.getAttribute("data-act")](); });
   });
+  function mode(name) {
+    stop();
+    state.mode = name;
+    render();
+  }
+  function level(name) {
+    if (!levels[name]) {
+      throw new Error("no level " + name + " here: " + Object.keys(levels).join(", "));
+    }
+    stop();
+    state.level = name;
+    drawing();
+    fit();
+    render();
+  }
   root.querySelectorAll("button[data-mode]").forEach(function (b) {
-    b.addEventListener("click", function () {
-      stop();
-      state.mode = b.getAttribute("data-mode");
-      state.k = 0;
-      render();
-    });
+    b.addEventListener("click", function () { mode(b.getAttribute("data-mode")); });
+  });
+  root.querySelectorAll("button[data-level]").forEach(function (b) {
+    b.addEventListener("click", function () { level(b.getAttribute("data-level")); });
   });
   var keys = { ArrowRight: "next", ArrowDown: "next", ArrowLeft: "prev", ArrowUp: "prev",
     Home: "first", End: "last", p: "play", z: "zoom" };
-  root.addEventListener("keydown", function (event) {
+  function press(event) {
     var act = keys[event.key];
     if (!act || event.altKey || event.ctrlKey || event.metaKey) { return; }
+    if (event.target.tagName === "INPUT") { return; }
     event.preventDefault();
     event.stopPropagation();
     actions[act]();
-  });
-  // Fitted to under half its width, the text would be under 9px: start at actual size then.
-  if (box.clientWidth > 0 && box.clientWidth < 0.5 * svg.width.baseVal.value) { actions.zoom(); }
+  }
+  root.addEventListener("keydown", press);
+
+  // The editor: click a leaf, type its new data, Enter (or apply); Escape leaves it.
+  var editor = root.querySelector(".mg-edit"), chosen = null;
+  if (data.edit) {
+    editor.textContent = data.edit;
+  } else {
+    editor.innerHTML = '<span class="mg-hint">what if: click a leaf (an input, a weight, a ' +
+      "bias) to type its data, or drag it sideways; everything is recomputed at once</span> " +
+      '<span class="mg-editor" hidden><b class="mg-edit-name"></b> = <input type="text" ' +
+      'size="14" spellcheck="false" aria-label="new data"> <button type="button" ' +
+      'data-edit="apply">apply</button></span> <button type="button" data-edit="reset" ' +
+      'title="every leaf back to its data in Python">reset</button> ' +
+      '<span class="mg-edit-error" role="alert"></span>';
+  }
+  var input = editor.querySelector("input"), problem = editor.querySelector(".mg-edit-error");
+  function choose(id) {
+    chosen = id;
+    editor.querySelector(".mg-editor").hidden = false;
+    editor.querySelector(".mg-edit-name").textContent = values[id].name;
+    input.value = values[id].data[1];
+    input.focus();
+    input.select();
+  }
+  // Dragging a leaf sideways changes its data by 1% of its size (at least 0.01) per pixel,
+  // recomputed at each frame; a press without a drag opens the editor instead.
+  function drag(id, event) {
+    var x0 = event.clientX, start = X(id), per = Math.max(Math.abs(start), 1) / 100;
+    var moved = false, wanted = null;
+    function move(e) {
+      if (Math.abs(e.clientX - x0) > 3) { moved = true; }
+      if (!moved) { return; }
+      if (wanted === null) { requestAnimationFrame(flush); }
+      wanted = Math.round((start + (e.clientX - x0) * per) * 1e4) / 1e4;
+    }
+    function flush() {
+      if (wanted !== null) { edit(id, wanted); }
+      wanted = null;
+    }
+    function up() {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      if (moved) { flush(); } else { choose(id); }  // the last move counts at once
+    }
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    event.preventDefault();
+  }
+  function apply() {
+    var x = Number(input.value.trim() === "" ? NaN : input.value);
+    try {
+      edit(chosen, x);
+      problem.textContent = "";
+    } catch (error) {
+      problem.textContent = error.message;
+    }
+  }
+  if (input) {
+    input.addEventListener("keydown", function (event) {
+      event.stopPropagation();
+      if (event.key === "Enter") { apply(); }
+      if (event.key === "Escape") { editor.querySelector(".mg-editor").hidden = true; root.focus(); }
+    });
+    editor.querySelector('[data-edit="apply"]').addEventListener("click", apply);
+    editor.querySelector('[data-edit="reset"]').addEventListener("click", function () {
+      ids.forEach(function (id) { values[id].data = original[id]; });
+      compute();
+      render();
+    });
+  }
+
+  // The API for tests and pages that embed explorers: window.micrograd.explorers.
+  function find(name) {
+    if (!(name in byName)) { throw new Error("no Value is shown with the name " + name); }
+    return byName[name];
+  }
+  var api = {
+    element: root,
+    get steps() { return levelGroups(state.level, "backward").length; },
+    step: function (k) {
+      if (state.mode !== "backward") { mode("backward"); }
+      stop();
+      go(k);
+      return at();
+    },
+    value: function (name) {
+      var id = find(name), grad = gradsAfter(applied(lastBackward()))[id] || data.zero;
+      return { data: Number(values[id].data[1]), grad: Number(grad[1]) };
+    },
+    set: function (name, x) { edit(find(name), x); },
+    level: function (name) {
+      level(name);
+      var boxes = levels[name].boxes;
+      return Object.keys(boxes).filter(function (id) { return !ops[id]; }).length;
+    },
+    expand: function (name) {
+      if (!levels.neurons) { throw new Error("this graph has no neurons to open"); }
+      var units = levels.neurons.units, uid = Object.keys(units).filter(function (u) {
+        return units[u].name === name;
+      })[0];
+      if (!uid) { throw new Error("no neuron is shown with the name " + name); }
+      if (state.level !== "neurons") { level("neurons"); }
+      var d = drawing();
+      if (d.inner[uid]) {
+        d.inner[uid].group.remove();
+        delete d.inner[uid];
+        render();
+        return 0;
+      }
+      open(d, uid);
+      render();
+      // the opened neuron's corner comes into view
+      var r = d.inner[uid].group.getBoundingClientRect(), view = box.getBoundingClientRect();
+      box.scrollLeft += r.left - view.left - 8;
+      box.scrollTop += r.top - view.top - 8;
+      return d.inner[uid].boxes;
+    }
+  };
+  var page = window.micrograd = window.micrograd || {};
+  page.explorers = page.explorers || [];
+  page.explorers.push(api);
+
+  drawing();
+  fit();
   render();
-})(document.getElementById("__ROOT_ID__"));
+  // A page of its own: the keys work at once, without a click into the explorer first.
+  if (root.parentNode === document.body && page.explorers.length === 1) {
+    document.addEventListener("keydown", function (event) {
+      if (event.target === document.body || event.target === document.documentElement) {
+        press(event);
+      }
+    });
+    root.focus({ preventScroll: true });
+  }
+})(document.currentScript.parentNode);

@@ -1,0 +1,199 @@
+"""`to_python`: a graph written out as one readable Python function.
+
+The leaves become the parameters, named by their labels; the body is each node's
+forward statement (`micrograd.codegen.nodes`) in forward order, then the backward
+steps (`micrograd.codegen.steps`) with a comment naming each node, ``+=`` where an
+accumulator already exists (the fork rule), and import lines for the names that the
+ops' formula text takes from their scopes (`micrograd.codegen.scope`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import re
+import sys
+import unicodedata
+from collections.abc import Mapping
+
+from micrograd import ops
+from micrograd.codegen.nodes import Line, NodeWriter, leaves_and_order
+from micrograd.codegen.scope import OWN, Global, formula_globals
+from micrograd.codegen.steps import backward_steps
+from micrograd.codegen.text import IDENTIFIER, literal
+from micrograd.engine import Value, is_constant, op_of
+from micrograd.op import Formula
+
+__all__ = ["to_python"]
+
+_POSITIONAL = re.compile(r"v\d+")
+
+
+def to_python(root: Value, name: str = "forward_backward") -> str:
+    """The source of a function ``name(*leaves) -> (root value, leaf gradients)``.
+
+    Its parameters are the leaves of ``root``'s graph (Values without parents that are
+    not constants), named by their labels where those are valid, unique identifiers,
+    else ``v0, v1, ...`` by position (Python reads a name in NFKC form: a label not
+    written in that form is not used); constants are written as literals. ``name`` may
+    not be a name the code uses (ValueError). An op's formula text is written as it is,
+    with import lines for the names it takes from its scope. The body is
+    the forward pass, one op per line in topological order, then the backward pass in
+    reverse order: for node n = op(u, ...), ``delta_u = delta_n * (d n / d u)`` with the
+    local derivative written as the op's formula, ``+=`` where u feeds several ops.
+    Called on the leaves' data it returns ``root.data`` and the gradients that
+    ``root.backward()`` gives the leaves, bit for bit: the backward pass visits the
+    nodes in the engine's order (`micrograd.engine.topological_order`), adds each
+    node's contributions in that order and writes sums as their op adds them. (Unlike
+    ``backward``, it does not skip a node whose gradient is 0: where a local
+    derivative there is infinite or undefined, the code gives nan or raises.)
+    """
+    if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
+        raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
+    leaves, backward = leaves_and_order(root)
+    leaves = _reading_order(root, leaves)
+    interior = backward[::-1]  # forward order
+    found = formula_globals(interior)
+    reserved = _reserved(found)
+    if (
+        name in reserved
+        or unicodedata.normalize("NFKC", name) in reserved
+        or name != (unicodedata.normalize("NFKC", name))
+    ):
+        raise ValueError(
+            f"to_python: name {name!r} is taken: the generated code uses it (the op table's "
+            "names, builtins) or Python reads it as another name"
+        )
+    names = _names(leaves, interior, reserved | {name})
+    writer = NodeWriter(names, {v for v in names if not is_constant(v)})
+    body: list[str] = ["# forward pass"]
+    lines: dict[Value, Line] = {}
+    for node in interior:
+        line = writer.node(node, names[node])
+        lines[node] = line
+        body += line.forward
+    if writer.functions:
+        opaque = ", ".join(sorted({repr(n._op) for n in interior if _formula_of(n) is None}))
+        raise TypeError(
+            f"to_python: ops declared with functions instead of formula text cannot be "
+            f"written out: {opaque}"
+        )
+    root_name = names[root] if root in names else literal(root.data)
+    body.append(f"# backward pass: delta_u = d {root_name} / d u")
+    has_delta: set[Value] = set()
+    for step in backward_steps(backward, root, names, lines, has_delta):
+        body.append(f"# {step.line.forward[-1]}")
+        if step.head is not None:
+            body.append(step.head)
+        for edge in step.edges:
+            if edge.first:
+                body.append(f"{edge.target} = {edge.term}")
+            else:
+                body.append(
+                    f"{edge.target} += {edge.term}  # {names[edge.parent]} feeds several ops: "
+                    "add to its accumulator"
+                )
+    grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
+    header = _imports(found, frozenset(IDENTIFIER.findall("\n".join(body))))
+    tuple_text = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
+    signature = ", ".join(names[v] for v in leaves)
+    source = [*header, f"def {name}({signature}):"]
+    source += [f"    {line}" for line in body]
+    source.append(f"    return {root_name}, {tuple_text}")
+    return "\n".join(source) + "\n"
+
+
+def _reading_order(root: Value, leaves: list[Value]) -> list[Value]:
+    """``leaves`` in the order they are met reading ``root``'s expression from the left
+    (x, y for (x + sigmoid(y)) / (x^2 + y)): a depth-first search, first input first."""
+    wanted = set(leaves)
+    order: dict[Value, None] = {}
+    seen: set[Value] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in wanted:
+            order[node] = None
+        elif node not in seen:
+            seen.add(node)
+            stack += reversed(node._prev)
+    return list(order)
+
+
+def _names(leaves: list[Value], interior: list[Value], reserved: set[str]) -> dict[Value, str]:
+    """A name for each leaf and interior node: its label (`_label_names`), else ``v0,
+    v1, ...`` in that order."""
+    nodes = [*leaves, *interior]
+    names = _label_names(nodes, reserved)
+    counter = iter(range(sys.maxsize))
+    for v in nodes:
+        if v not in names:
+            names[v] = f"v{next(counter)}"
+    return names
+
+
+def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
+    """Each node's label where it is a valid, unique identifier that is free to use.
+
+    Python reads identifiers in NFKC normal form (a fullwidth ``ｘ`` is ``x``): labels
+    are compared in that form, and a label not written in it is not used."""
+    counts: dict[str, int] = {}
+    for v in nodes:
+        key = unicodedata.normalize("NFKC", v.label)
+        counts[key] = counts.get(key, 0) + 1
+    return {
+        v: v.label
+        for v in nodes
+        if v.label.isidentifier()
+        and unicodedata.normalize("NFKC", v.label) == v.label
+        and counts[v.label] == 1
+        and v.label not in reserved
+        and not v.label.startswith(("_", "delta_"))
+        and not _POSITIONAL.fullmatch(v.label)
+        and not v.label.endswith("_sum")
+    }
+
+
+def _reserved(found: Mapping[str, Global]) -> set[str]:
+    """Names a label or the function may not take: the names the ops' text uses, the op
+    table's names, builtins, keywords."""
+    return {*found, *vars(ops), *dir(builtins), *keyword.kwlist, "inf", "nan", "out"}
+
+
+def _formula_of(node: Value) -> Formula | None:
+    op = op_of(node)
+    return op.formula if op is not None else None
+
+
+def _imports(found: Mapping[str, Global], used: frozenset[str]) -> list[str]:
+    """Import lines for the names from the ops' scopes that the code uses (TypeError for
+    one that no module gives)."""
+    modules: list[str] = []
+    names: dict[str, list[str]] = {}
+    for name in sorted(used & set(found)):
+        item = found[name]
+        if name in OWN or item.module == "builtins":
+            continue
+        if isinstance(item.value, type(math)):
+            module = item.value.__name__
+            parent, _, last = module.rpartition(".")
+            if module == name:
+                modules.append(f"import {name}")
+            elif last == name:
+                modules.append(f"from {parent} import {name}")
+            else:
+                modules.append(f"import {module} as {name}")
+        elif item.module is None:
+            raise TypeError(
+                f"to_python: the formula of op {item.op} uses {name!r} from its scope, "
+                "which is no module's global: the code could not import it (declare the "
+                "op with scope=globals() of the module that defines it)"
+            )
+        else:
+            names.setdefault(item.module, []).append(name)
+    modules += [f"from {m} import {', '.join(ns)}" for m, ns in names.items()]
+    for constant in ("inf", "nan"):
+        if constant in used:
+            modules.append(f"from math import {constant}")
+    return modules
