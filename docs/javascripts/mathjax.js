@@ -7,7 +7,7 @@ window.MathJax = {
     processEscapes: true,
   },
   options: {
-    ignoreHtmlClass: ".*|",
+    ignoreHtmlClass: "md-container",
     processHtmlClass: "arithmatex|jp-RenderedMarkdown",
   },
 };
