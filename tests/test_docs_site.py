@@ -1,8 +1,9 @@
 """The documentation site in a real browser: built once, served on loopback, opened in Chromium.
 
 The site is built with ``mkdocs build --strict`` (a warning fails the build) into a
-temporary folder and served by a local http.server. The guide pages must load, and the
-explorers and the training replay they embed in iframes must register themselves
+temporary folder and served by a local http.server. The guide pages and the notebooks
+(with their stored outputs) must load, the formulas must be typeset, and the explorers
+and the training replay the guides embed in iframes must register themselves
 (``window.micrograd.explorers`` / ``window.micrograd.replays``) and step when asked.
 Other hosts (the formula renderer's CDN) do not resolve, so nothing leaves the machine.
 Screenshots of the pages with live frames go to build/ for people to look at.
@@ -46,6 +47,18 @@ GUIDE = {
     "guide/backprop-as-code.html": ("Backprop as code", 0, 0),
     "guide/own-ops.html": ("Declaring your own ops", 0, 0),
 }
+
+
+NOTEBOOKS = sorted(path.stem for path in (REPO / "notebooks").glob("*.ipynb"))
+
+# a formula left as TeX: what MathJax leaves when it did not run
+UNTYPESET = """
+const inline = Array.from(document.querySelectorAll('.arithmatex'))
+    .filter(e => !e.querySelector('mjx-container')).length;
+const cells = Array.from(document.querySelectorAll('.jp-RenderedMarkdown'))
+    .filter(e => e.textContent.includes('$')).length;
+return inline + cells;
+"""
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -149,6 +162,26 @@ def test_guide_page_loads_with_its_live_frames(browser, site, page):
         replays,
     )
     assert page_errors(browser, site) == []
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_notebook_page_loads_with_its_outputs(browser, site, notebook):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, site, f"notebooks/{notebook}.html")
+    assert browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-MarkdownCell")
+    assert browser.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-OutputArea-output")
+    assert page_errors(browser, site) == []
+
+
+@pytest.mark.parametrize(
+    "page", ["guide/backprop.html", "notebooks/03_forward_mode_dual_numbers.html"]
+)
+def test_formulas_are_typeset_without_network(browser, site, page):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_page(browser, site, page)
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script(UNTYPESET) == 0)
 
 
 @pytest.mark.parametrize("width", [1000, 1400])
