@@ -5,7 +5,8 @@ temporary folder and served by a local http.server. The guide pages and the note
 (with their stored outputs) must load, the formulas must be typeset, and the explorers
 and the training replay the guides embed in iframes must register themselves
 (``window.micrograd.explorers`` / ``window.micrograd.replays``) and step when asked.
-Other hosts (the formula renderer's CDN) do not resolve, so nothing leaves the machine.
+No other host resolves (a notebook's widget loader asks for one): nothing leaves the
+machine, and the formulas are typeset by the site's own copy of MathJax.
 Screenshots of the pages with live frames go to build/ for people to look at.
 """
 
