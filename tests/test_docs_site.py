@@ -162,6 +162,8 @@ def test_guide_page_loads_with_its_live_frames(browser, site, page):
         explorers,
         replays,
     )
+    # an explorer takes the keyboard on a page of its own, but not from the text around it
+    assert browser.execute_script("return document.activeElement.tagName") == "BODY"
     assert page_errors(browser, site) == []
 
 

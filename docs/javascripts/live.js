@@ -25,7 +25,14 @@ function followHeight(frame) {
   new ResizeObserver(fit).observe(inner.documentElement);
 }
 
+// A page of its own puts the keyboard focus on itself; here it would take the arrow
+// keys from the reader scrolling the text, so the frame lets go until it is clicked.
+function settle(frame) {
+  if (document.activeElement === frame) { frame.blur(); }
+  followHeight(frame);
+}
+
 document.querySelectorAll("iframe.live").forEach(function (frame) {
-  frame.addEventListener("load", function () { followHeight(frame); });
-  followHeight(frame);  // in case it loaded before this script ran
+  frame.addEventListener("load", function () { settle(frame); });
+  settle(frame);  // in case it loaded before this script ran
 });
