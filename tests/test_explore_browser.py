@@ -490,7 +490,8 @@ def test_large_scalar_graph_opens_and_steps(browser, tmp_path):
     for k in (1, 150, len(steps)):
         browser.execute_script(f"{API}.step(arguments[0])", k)
         check_step_in_view(browser.execute_script(VIEW))
-    leaf = next(iter(leaves))
+    # a leaf the page can be asked for by its data: no other leaf has the same
+    leaf = next(p for p in leaves if sum(q.data == p.data for q in leaves) == 1)
     name = browser.execute_script(
         "const d = JSON.parse(document.querySelector('.mg-data').textContent);"
         "return Object.values(d.values).find(v => v.data[1] === arguments[0] && !v.op).name",
