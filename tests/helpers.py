@@ -7,9 +7,11 @@ test in the module still runs.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import shutil
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -33,6 +35,38 @@ needs_chromium = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None or selenium is None,
     reason="the browser tests need chromium, chromedriver and selenium",
 )
+# headless, and quiet: no requests of the browser's own (updates, sync, QUIC probes)
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+
+
+@contextlib.contextmanager
+def chromium(*flags: str) -> Iterator[Any]:
+    """A headless Chromium driven by selenium, with a fresh profile, its console logged,
+    and ``flags`` besides `CHROMIUM_FLAGS`; quit on leaving."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, *flags):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    with tempfile.TemporaryDirectory() as profile:
+        options.add_argument(f"--user-data-dir={profile}")
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        try:
+            yield driver
+        finally:
+            driver.quit()
 
 
 def tensor(x: Any) -> Any:

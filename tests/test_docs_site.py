@@ -24,17 +24,12 @@ from typing import Any
 
 import pytest
 
-from helpers import CHROMEDRIVER, CHROMIUM, selenium
+from helpers import chromium, needs_chromium
 
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None or selenium is None,
-    reason="the browser tests need chromium, chromedriver and selenium",
-)
+pytestmark = needs_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD = REPO / "build"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run")
-QUIET = ("--disable-background-networking", "--disable-component-update", "--disable-sync")
 LOOPBACK_ONLY = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 # page: (its heading, how many explorers it embeds, how many replays)
@@ -92,21 +87,8 @@ def site() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, *QUIET, LOOPBACK_ONLY, "--window-size=1400,1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with tempfile.TemporaryDirectory() as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium(LOOPBACK_ONLY, "--window-size=1400,1000") as driver:
+        yield driver
 
 
 def open_page(browser, site: str, page: str, width: int = 1400):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import random
 import statistics
-import tempfile
 from itertools import pairwise
 from pathlib import Path
 
@@ -22,41 +21,18 @@ import pytest
 from micrograd.engine import Value, topological_order
 from micrograd.viz import explore, trace_backward
 
-from helpers import CHROMEDRIVER, CHROMIUM, lecture_neuron, needs_chromium
+from helpers import chromium, lecture_neuron, needs_chromium
 
 pytestmark = needs_chromium
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-)
 API = "window.micrograd.explorers[0]"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    with tempfile.TemporaryDirectory() as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium("--hide-scrollbars") as driver:
+        yield driver
 
 
 def open_page(browser, root: Value, tmp_path: Path, width: int = 1400, **options):

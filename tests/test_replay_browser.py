@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import random
 import statistics
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,41 +25,18 @@ from micrograd.nn import MLP
 from micrograd.optim import Adam
 from micrograd.viz import TrainingReplay
 
-from helpers import CHROMEDRIVER, CHROMIUM
-
-try:
-    import selenium
-except ImportError:
-    selenium = None
+from helpers import chromium, needs_chromium
 
 # The replay needs no Graphviz: only the browser and its driver.
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None or selenium is None,
-    reason="the browser tests need chromium, chromedriver and selenium",
-)
+pytestmark = needs_chromium
 
 BUILD = Path(__file__).resolve().parent.parent / "build"
-FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run")
-QUIET = ("--disable-background-networking", "--disable-component-update", "--disable-sync")
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*FLAGS, *QUIET, "--window-size=1400,1000"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with tempfile.TemporaryDirectory() as profile:
-        options.add_argument(f"--user-data-dir={profile}")
-        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    with chromium("--window-size=1400,1000") as driver:
+        yield driver
 
 
 @pytest.fixture(scope="module")
