@@ -4,7 +4,7 @@
 
 Workload of ``floats_mlp.py`` (default: ``../shared/bench/floats_mlp.py`` beside this
 repository): MLP(2, [16, 16, 1]), its 100 points and initial weights, hinge + L2 as in
-the README (`losses.hinge` + `losses.l2`), SGD with its learning rates. Both steps run
+the guide (`losses.hinge` + `losses.l2`), SGD with its learning rates. Both steps run
 in this process in turns, one step each, step k of both from the same weights (the
 floats step's first k steps run untimed), and the table shows medians. The floats step
 times forward and backward; the compiled step's time includes zeroing the gradients

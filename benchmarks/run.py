@@ -115,7 +115,7 @@ def demo_loss(model, Value, X, Y):
 
 
 def library_loss(model, X, Y):
-    """The same loss as this package's README writes it: `losses.hinge` + `losses.l2`."""
+    """The same loss as this package's guide writes it: `losses.hinge` + `losses.l2`."""
     from micrograd import losses
 
     return losses.hinge([model(x) for x in X], Y) + ALPHA * losses.l2(model.parameters())
@@ -124,7 +124,7 @@ def library_loss(model, X, Y):
 def worker_train(engine: str, micrograd_dir: str | None, floats: str, steps: int) -> dict:
     """Steps of SGD from the floats step's weights on its points, with its learning rates.
 
-    ``engine`` is 'ours' (the README's code: losses.hinge, losses.l2, optim.SGD),
+    ``engine`` is 'ours' (the guide's code: losses.hinge, losses.l2, optim.SGD),
     'ours-micrograd-style' (the micrograd demo's code run on this package) or
     'micrograd' (the same code on micrograd 0.1.0).
     """
@@ -329,7 +329,7 @@ def train_table(mg: str | None, floats_file: str, steps: int) -> None:
     fastest = {engine: min(results, key=lambda r: r["step_s"]) for engine, results in runs.items()}
     ours = fastest["ours"]
     rows = [
-        ("this engine (the README's code: losses.hinge + losses.l2, optim.SGD)", ours),
+        ("this engine (the guide's code: losses.hinge + losses.l2, optim.SGD)", ours),
         ("this engine, running the micrograd demo's code", fastest["ours-micrograd-style"]),
         ("hand-written floats step (floats_mlp.py)", fastest["floats"]),
     ]

@@ -42,6 +42,10 @@ GUIDE = {
     "guide/training.html": ("Neurons, MLPs and training", 1, 1),
     "guide/backprop-as-code.html": ("Backprop as code", 0, 0),
     "guide/own-ops.html": ("Declaring your own ops", 0, 0),
+    "micrograd.html": ("Coming from micrograd", 0, 0),
+    "notebooks.html": ("About the notebooks", 0, 0),
+    "speed.html": ("Speed and memory", 0, 0),
+    "how-it-works.html": ("How it works", 0, 0),
 }
 
 
