@@ -112,10 +112,10 @@ def check_claim(line: str, claim: str, shown: str) -> None:
         assert round(value, decimals(text)) == float(text), f"{line!r} printed {shown!r}"
 
 
-def run_blocks(found: list[Example]) -> int:
-    """Paste the blocks into one REPL session and check their claims and listings;
-    return how many claims were checked."""
-    repl = Repl()
+def run_blocks(found: list[Example], repl: Repl | None = None) -> int:
+    """Paste the blocks into one REPL session (``repl``, or a new one) and check their
+    claims and listings; return how many claims were checked."""
+    repl = Repl() if repl is None else repl
     checked = 0
     for example in found:
         block = example.code

@@ -6,6 +6,7 @@ says it writes checked for. Blocks that render with Graphviz's dot run only wher
 installed; the pictures the pages show are the ones their code draws.
 """
 
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -54,8 +55,11 @@ def test_page_drawings_are_what_its_code_draws(page, tmp_path, monkeypatch):
     if page in PICTURES:
         shown, drawn = PICTURES[page]
         assert f"]({'../' * page.count('/')}{shown})" in read(DOCS / page)
+        if os.environ.get("MICROGRAD_WRITE_PICTURES") == "1":
+            (DOCS / shown).write_text(read(tmp_path / drawn))
         assert svg_texts(read(DOCS / shown)) == svg_texts(read(tmp_path / drawn)), (
-            f"docs/{shown} is not what the code of docs/{page} draws"
+            f"docs/{shown} is not what the code of docs/{page} draws; redraw it with "
+            "MICROGRAD_WRITE_PICTURES=1 python -m pytest tests/test_docs_examples.py"
         )
 
 

@@ -1,98 +1,22 @@
-"""The README's examples run as written, and print what their comments say."""
+"""The README: its example runs and prints what its comments say, its picture is that
+example's graph, its links lead to files that exist, and its set-up commands are there.
 
-import code
-import contextlib
-import io
-import os
+The examples that used to be here live on the site now; tests/test_docs_examples.py runs
+them with the same checks.
+"""
+
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from examples import Repl, examples, read, run_blocks
+
 from helpers import needs_dot
 
-README = Path(__file__).resolve().parent.parent / "README.md"
-PICTURE = README.parent / "docs" / "graph.svg"
-
-
-def python_blocks() -> list[str]:
-    return re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
-
-
-def printed_claims(block: str) -> list[list[float]]:
-    """The numbers in each ``print(...)  # n1 n2 ...`` comment of a block."""
-    return [
-        [float(n) for n in comment.split()]
-        for comment in re.findall(r"^print\(.*\)\s+#\s*([-\d. ]+)$", block, re.M)
-    ]
-
-
-def draws(block: str) -> bool:
-    """Whether the block renders a picture with Graphviz's dot."""
-    return ".render(" in block
-
-
-class Repl(code.InteractiveConsole):
-    """The interactive interpreter, fed line by line, that raises instead of printing errors."""
-
-    def showsyntaxerror(self, filename=None, **kwargs):
-        raise
-
-    def showtraceback(self):
-        raise
-
-
-def numbers(line: str) -> list[float] | None:
-    """The numbers on a printed line, or None if it is not only numbers (such as an echo)."""
-    try:
-        return [float(n) for n in line.split()]
-    except ValueError:
-        return None
-
-
-def run_blocks(blocks: list[str]) -> None:
-    """Paste the blocks into one REPL session, one after the other, and check their prints."""
-    repl = Repl()
-    for block in blocks:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            for line in block.splitlines():
-                repl.push(line)
-            more = repl.push("")
-        assert not more, f"a README block leaves the REPL waiting for more input:\n{block}"
-        printed = [n for n in map(numbers, out.getvalue().splitlines()) if n is not None]
-        for claim, shown in zip(printed_claims(block), printed, strict=True):
-            decimals = [len(str(c).split(".")[1]) if "." in str(c) else 0 for c in claim]
-            assert [round(v, d) for v, d in zip(shown, decimals)] == claim
-
-
-def test_readme_examples_run_and_print_what_they_claim(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    blocks = [block for block in python_blocks() if not draws(block)]
-    assert len(blocks) >= 4
-    run_blocks(blocks)
-    assert (tmp_path / "model.json").exists()
-
-
-@needs_dot
-def test_readme_drawing_example_writes_the_graph(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    blocks = python_blocks()
-    last = max(i for i, block in enumerate(blocks) if draws(block))
-    run_blocks(blocks[: last + 1])  # what the drawing needs; the rest runs in the test above
-    drawn = (tmp_path / "graph.svg").read_text()
-    assert drawn.lstrip().startswith("<?xml")
-    assert 'class="mg-data"' in (tmp_path / "backprop.html").read_text()  # the explorer
-    if os.environ.get("MICROGRAD_WRITE_README_PICTURE") == "1":
-        PICTURE.write_text(drawn)
-    # the README's picture is the one its code draws: the same boxes, ops and numbers
-    assert svg_texts(PICTURE.read_text()) == svg_texts(drawn), (
-        "docs/graph.svg is not what the README's code draws; redraw it with "
-        "MICROGRAD_WRITE_README_PICTURE=1 python -m pytest tests/test_readme.py"
-    )
-    # legible in an 880-px column: shown at most 1.6 times smaller than drawn (1 pt = 4/3 px),
-    # so that 14-pt text stays above 11 px
-    width_pt = float(ET.fromstring(PICTURE.read_text()).get("width").removesuffix("pt"))
-    assert width_pt * 4 / 3 <= 880 * 1.6
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+PICTURE = ROOT / "docs" / "graph.svg"
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def svg_texts(svg: str) -> list[str]:
@@ -100,15 +24,74 @@ def svg_texts(svg: str) -> list[str]:
     return [t.text for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
 
 
-def test_readme_backprop_as_code_prints_what_to_python_writes():
-    """The listing under "prints" is the output of the block above it, exactly."""
-    pairs = re.findall(
-        r"```python\n((?:(?!```).)*)```\n\nprints\n\n```\n(.*?)```", README.read_text(), re.S
-    )
-    listings = [(block, shown) for block, shown in pairs if "to_python(" in block]
-    assert listings
-    for block, shown in listings:
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out):
-            exec(block, {})
-        assert out.getvalue() == shown
+def relative_links(text: str) -> list[str]:
+    return [link for link in LINK.findall(text) if "://" not in link and ":" not in link]
+
+
+def slug(heading: str) -> str:
+    """A heading's anchor, as GitHub and the site's table of contents make it."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_readme_example_runs_and_prints_what_it_claims(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    found = examples(read(README))
+    assert len(found) >= 1
+    assert run_blocks(found) >= 1
+
+
+def test_the_venv_note_comes_before_the_first_python_example():
+    text = read(README)
+    first_example = text.index("```python")
+    assert -1 < text.find(".venv/bin/python") < first_example
+    assert -1 < text.find("source .venv/bin/activate") < first_example
+
+
+def test_readme_has_the_two_setup_commands_and_the_makefile_has_their_targets():
+    text = read(README)
+    (setup,) = re.findall(r"```sh\n(.*?)```", text, re.S)
+    commands = [line.split("#")[0].strip() for line in setup.splitlines()]
+    assert commands == ["make demo", "make test"]
+    assert "python3" in text and "`make`" in text
+    makefile = read(ROOT / "Makefile")
+    for target in ("demo", "test", "docs"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert "make docs" in text
+
+
+def test_every_relative_link_in_the_readme_resolves():
+    links = relative_links(read(README))
+    assert len(links) >= 10
+    for link in links:
+        path, _, anchor = link.partition("#")
+        target = (README.parent / path).resolve()
+        assert target.is_file(), link
+        assert ROOT in target.parents, link
+        if anchor:
+            headings = re.findall(r"^#+\s+(.*)$", read(target), re.M)
+            assert anchor in map(slug, headings), link
+
+
+def test_readme_links_to_every_page_of_the_guide():
+    links = {link.partition("#")[0] for link in relative_links(read(README))}
+    guide = {f"docs/guide/{page.name}" for page in (ROOT / "docs" / "guide").glob("*.md")}
+    assert guide <= links
+    assert {"docs/getting-started.md", "docs/speed.md", "docs/micrograd.md"} <= links
+
+
+@needs_dot
+def test_the_readme_picture_is_its_expressions_graph(tmp_path, monkeypatch):
+    """docs/graph.svg, shown under the README's example, is what draw_dot draws of it."""
+    from micrograd.viz import draw_dot
+
+    monkeypatch.chdir(tmp_path)
+    repl = Repl()
+    run_blocks(examples(read(README)), repl)
+    assert "](docs/graph.svg)" in read(README)
+    drawn = draw_dot(repl.locals["f"], "TB", local_grads=True).pipe(format="svg").decode()
+    assert svg_texts(read(PICTURE)) == svg_texts(drawn)
+    # legible in an 880-px column: shown at most 1.6 times smaller than drawn (1 pt = 4/3 px),
+    # so that 14-pt text stays above 11 px
+    width_pt = float(ET.fromstring(read(PICTURE)).get("width").removesuffix("pt"))
+    assert width_pt * 4 / 3 <= 880 * 1.6
