@@ -39,7 +39,7 @@ LEARNING_RATE = 1e-2
 BETA1, BETA2, EPS = 0.85, 0.99, 1e-8
 ROUNDS = 3
 CLASSES = {
-    "slotted": "microgpt-style slotted Value (defined in this file)",
+    "slotted": "microgpt-style slotted Value (defined in microgpt_step.py)",
     "ours": "micrograd.Value (this package)",
 }
 
