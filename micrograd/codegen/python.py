@@ -94,7 +94,8 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
                     f"{edge.target} += {edge.term}  # {names[edge.parent]} feeds several ops: "
                     "add to its accumulator"
                 )
-    grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
+    # 0.0 + delta: backward's sums start at 0.0, so a gradient of -0.0 is 0.0 there too
+    grads = [f"0.0 + delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
     header = _imports(found, frozenset(IDENTIFIER.findall("\n".join(body))))
     tuple_text = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
     signature = ", ".join(names[v] for v in leaves)
