@@ -84,7 +84,9 @@ def by_to_python(root: Value, leaves: list[Value]) -> list[float]:
     by_label = {v.label: v for v in leaves}
     _, grads = namespace["forward_backward"](*(by_label[n].data for n in names))
     found = dict(zip(names, grads))
-    return [found.get(v.label, 0.0) for v in leaves]
+    # + 0.0: the code's first write to an accumulator is the term itself, which may be
+    # -0.0, where backward's sum starts at 0.0 (to_python's docstring says so)
+    return [found.get(v.label, 0.0) + 0.0 for v in leaves]
 
 
 def by_backward(root: Value, leaves: list[Value]) -> list[float]:

@@ -47,7 +47,9 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     nodes in the engine's order (`micrograd.engine.topological_order`), adds each
     node's contributions in that order and writes sums as their op adds them. (Unlike
     ``backward``, it does not skip a node whose gradient is 0: where a local
-    derivative there is infinite or undefined, the code gives nan or raises.)
+    derivative there is infinite or undefined, the code gives nan or raises; and a
+    gradient that is 0 may come out as -0.0, as an accumulator's first value is the
+    term itself, where ``backward`` adds it to 0.0.)
     """
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
@@ -94,8 +96,7 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
                     f"{edge.target} += {edge.term}  # {names[edge.parent]} feeds several ops: "
                     "add to its accumulator"
                 )
-    # 0.0 + delta: backward's sums start at 0.0, so a gradient of -0.0 is 0.0 there too
-    grads = [f"0.0 + delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
+    grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
     header = _imports(found, frozenset(IDENTIFIER.findall("\n".join(body))))
     tuple_text = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
     signature = ", ".join(names[v] for v in leaves)
