@@ -16,9 +16,8 @@ goes down that list adding ``node.grad * d node / d parent`` (the op's ``partial
 each parent's grad, so that a node feeding several ops sums what they send back (the
 fork rule). An error leaves every ``.grad`` as it was.
 
-A node holds its data, gradient, label, parents and op; unlike micrograd's
-``_backward`` closures, nothing in it leads back to itself, so a graph that is no longer
-used is freed at once.
+A node holds its data, gradient, label, parents and op; unlike micrograd's ``_backward``
+closures, nothing in it leads back to itself, so an unused graph is freed at once.
 """
 
 from __future__ import annotations
@@ -105,12 +104,19 @@ class Value(FloatConventions, OpMethods):
 
     @staticmethod
     def _apply_op(op: Op, *parents: Value) -> Value:
-        """The node ``op(*parents)``: its data from the op's forward, its parents recorded."""
+        """The node ``op(*parents)``, its data from the op's forward (`record`, written out)."""
         if len(parents) == 2:  # the usual cases first, without a map
-            return record(op, op.forward(parents[0].data, parents[1].data), parents)
-        if len(parents) == 1:
-            return record(op, op.forward(parents[0].data), parents)
-        return record(op, op.forward(*map(_data_of, parents)), parents)
+            data = op.forward(parents[0].data, parents[1].data)
+        elif len(parents) == 1:
+            data = op.forward(parents[0].data)
+        else:
+            data = op.forward(*map(_data_of, parents))
+        if not _grad_enabled.get():
+            return record(op, data, parents)
+        out = _new_value(Value)
+        out.data, out.grad, out.label = data, 0.0, ""
+        out._prev, out._rule = parents, op
+        return out
 
     @staticmethod
     def _lift(x: Any) -> Value:  # a number as a constant (the protocol of micrograd.op)
@@ -128,15 +134,13 @@ class Value(FloatConventions, OpMethods):
         """Backpropagate d self / d node into ``node.grad`` for every node behind ``self``.
 
         Leaves accumulate over calls, as in PyTorch; every other node is reset and holds
-        this call's gradient. A node whose gradient is exactly 0 passes nothing on. If a
-        local derivative cannot be evaluated (``sqrt`` at 0), the error names the op and
-        no ``.grad`` changes. With ``create_graph=True`` the gradients are Values with
-        graphs of their own, to differentiate again; zeros (a gradient, or all of a node's
-        derivatives) then still pass on through finite numbers, so that a second
-        derivative keeps its dependence on the inputs: an infinite gradient times a zero
-        derivative gives nan there, 0 in the float pass. Reset ``.grad`` when done: a
-        leaf's ``.grad`` graph leads back to the leaf, as in PyTorch.
-        """
+        this call's gradient. A gradient of exactly 0 passes nothing on. If a local
+        derivative cannot be evaluated (``sqrt`` at 0), the error names the op and no
+        ``.grad`` changes. ``create_graph=True`` makes the gradients Values, to
+        differentiate again; zeros then still pass on through finite numbers, so a second
+        derivative keeps its dependence on the inputs (an infinite gradient times a zero
+        derivative: nan there, 0 in the float pass). Reset ``.grad`` when done: a leaf's
+        ``.grad`` graph leads back to the leaf, as in PyTorch."""
         seed = to_float(gradient, "gradient")
         start: Any = Value(seed) if create_graph else seed
         if not self._prev:
@@ -157,17 +161,13 @@ class Value(FloatConventions, OpMethods):
 
 def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     """The new node of ``op`` with ``data``, computed by the caller from ``parents`` (no
-    checks: every op's node is made here). Under `no_grad`, a leaf."""
+    checks; `Value._apply_op` makes an op's node the same way). Under `no_grad`, a leaf."""
     out = _new_value(Value)
-    out.data = data
-    out.grad = 0.0
-    out.label = ""
+    out.data, out.grad, out.label = data, 0.0, ""
     if _grad_enabled.get():
-        out._prev = parents
-        out._rule = op
+        out._prev, out._rule = parents, op
     else:
-        out._prev = ()
-        out._rule = None
+        out._prev, out._rule = (), None
         leaves = _new_leaves.get()
         if leaves is not None:
             leaves.append(out)

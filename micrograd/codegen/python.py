@@ -47,7 +47,9 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     nodes in the engine's order (`micrograd.engine.topological_order`), adds each
     node's contributions in that order and writes sums as their op adds them. (Unlike
     ``backward``, it does not skip a node whose gradient is 0: where a local
-    derivative there is infinite or undefined, the code gives nan or raises.)
+    derivative there is infinite or undefined, the code gives nan or raises; and a
+    gradient that is 0 may come out as -0.0, as an accumulator's first value is the
+    term itself, where ``backward`` adds it to 0.0.)
     """
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
