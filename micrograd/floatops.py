@@ -1,8 +1,8 @@
 """The op table's functions on plain floats, which its formula text calls.
 
 The forward functions keep Python's float semantics and name the op in their errors
-(a domain error raises ValueError, overflow raises OverflowError); `sigmoid` and
-`softplus` never overflow. `step` and `sign` are the pieces of derivatives that are
+(a domain error raises ValueError, overflow raises OverflowError); `sigmoid`,
+`softplus` and `logsumexp` never overflow. `step` and `sign` are the pieces of derivatives that are
 constant between kinks: they read the float behind a float, a `Value` or a dual
 number and return a float.
 
@@ -18,7 +18,7 @@ from typing import Any
 
 from micrograd.scalars import real
 
-__all__ = ["exp", "log", "pow", "sigmoid", "sign", "softplus", "sqrt", "step"]
+__all__ = ["exp", "log", "logsumexp", "pow", "sigmoid", "sign", "softplus", "sqrt", "step"]
 
 
 def log(x: float) -> float:
@@ -67,6 +67,15 @@ def sigmoid(x: float) -> float:
 def softplus(x: float) -> float:
     """log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), which never overflows."""
     return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
+
+
+def logsumexp(*xs: float) -> float:
+    """log sum_i e^(x_i) = m + log sum_i e^(x_i - m) with m = max_i x_i: every exponent is
+    <= 0, so it never overflows (an infinite m is the result itself)."""
+    m = max(xs)
+    if math.isinf(m):
+        return m
+    return m + math.log(sum([math.exp(x - m) for x in xs]))
 
 
 def step(x: Any, below: float = 0.0) -> float:

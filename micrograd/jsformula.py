@@ -110,6 +110,8 @@ def _bool(node: ast.BoolOp) -> list[ast.AST | str]:
 
 
 def _formula_spec(formula: Formula) -> dict[str, Any]:
+    if formula.reduce:
+        raise NotTranslatable(f"the terms go to {formula.reduce}, which the page cannot compute")
     spec: dict[str, Any] = {
         "fixed": list(formula.inputs),
         "groups": list(formula.groups),

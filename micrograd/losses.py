@@ -60,14 +60,15 @@ def hinge(scores: Any, labels: Any, reduction: str = "mean") -> Value:
 def binary_cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> Value:
     """Binary cross-entropy of sigmoid(z) against targets t in [0, 1], from the logits z.
 
-    -[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))] = max(z, 0) - z t + log(1 + e^-|z|),
-    written per sign of z (z (1 - t) + log(1 + e^-z) for z >= 0, log(1 + e^z) - z t
-    below), so exp never overflows and the gradient sigmoid(z) - t is exact, also at 0.
+    -[t log sigmoid(z) + (1 - t) log(1 - sigmoid(z))] = softplus(z) - z t with
+    softplus(z) = log(1 + e^z), one node per term (`ops.bce_with_logits`, which picks
+    the form for the sign of z itself): exp never overflows, and the gradient
+    sigmoid(z) - t is accurate at every z.
     """
     _check_reduction("binary_cross_entropy", reduction)
     zs, ts = _pair("binary_cross_entropy", logits, "logits", targets, "targets")
     for i, t in enumerate(ts):
-        if not 0.0 <= t.data <= 1.0:
+        if not 0.0 <= t <= 1.0:  # a comparison, not .data: compile guards it
             raise ValueError(
                 f"binary_cross_entropy: targets must be in [0, 1], got {t.data!r} at position {i}"
             )
@@ -75,9 +76,10 @@ def binary_cross_entropy(logits: Any, targets: Any, reduction: str = "mean") -> 
 
 
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Value:
-    """Softmax cross-entropy: -log softmax(z)_y = log sum_j e^(z_j - m) - (z_y - m).
+    """Softmax cross-entropy: -log softmax(z)_y = logsumexp(z) - z_y.
 
-    m = max_j z_j keeps every exponent <= 0, so any finite logits give a finite loss.
+    `ops.logsumexp` shifts by m = max_j z_j inside the op, so every exponent is <= 0 and
+    any finite logits give a finite loss; the gradient is softmax(z) - onehot(y).
     ``logits`` is one list of class scores with an integer ``target``, or a batch: a
     list of such lists with a list of targets, reduced by ``reduction``.
     """
@@ -110,27 +112,11 @@ def l2(parameters: Iterable[Any]) -> Value:
 
 
 def _bce(z: Value, t: Value) -> Value:
-    if z.data >= 0.0:
-        return z * (1.0 - t) + _log1p((-z).exp())
-    return _log1p(z.exp()) - z * t
-
-
-def _log1p(e: Value) -> Value:
-    """log(1 + e) for 0 <= e <= 1, accurate for tiny e too.
-
-    With u = 1 + e rounded, log(u) * e / (u - 1) is log(1 + e) to a few ulps (the
-    rounding of u cancels); when u rounds to 1, log(1 + e) = e to double precision.
-    """
-    u = 1.0 + e
-    if u.data == 1.0:
-        return e
-    return u.log() * (e / (u - 1.0))
+    return to_value(ops.bce_with_logits(z, t))
 
 
 def _softmax_nll(zs: list[Value], y: int) -> Value:
-    m = max(z.data for z in zs)
-    shifted = [z - m for z in zs]
-    return _total([s.exp() for s in shifted]).log() - shifted[y]
+    return to_value(ops.logsumexp(*zs)) - zs[y]
 
 
 def _total(terms: list[Value]) -> Value:

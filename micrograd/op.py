@@ -58,8 +58,10 @@ class Formula:
     ``inputs`` (given once each, such as a bias ``b``) plus ``term`` for each i, with the
     inputs after the fixed ones split evenly into the ``groups`` (``w_1..w_n, x_1..x_n``);
     ``partials`` lists the fixed inputs' derivatives, then one per group. ``outer`` is a
-    one-input op applied to that sum (relu(b + w . x)). ``bound`` holds the parameter
-    values of a bound op (`Op.bind`).
+    one-input op applied to that sum (relu(b + w . x)). With ``reduce`` (the text of a
+    function), the terms are its arguments instead of a sum (``floatops.logsumexp``),
+    and a group's partial may use ``out``. ``bound`` holds the parameter values of a
+    bound op (`Op.bind`).
     """
 
     inputs: tuple[str, ...]
@@ -71,6 +73,7 @@ class Formula:
     term: str = ""
     outer: Formula | None = None
     bound: tuple[float, ...] = ()
+    reduce: str = ""
 
     def function(
         self, text: str, *leading: str, bound: tuple[float, ...] | None = None

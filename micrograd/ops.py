@@ -36,12 +36,14 @@ __all__ = [
     "abs",
     "add",
     "affine",
+    "bce_with_logits",
     "constant_power",
     "exp",
     "identity",
     "leaky_relu",
     "linear",
     "log",
+    "logsumexp",
     "mul",
     "neg",
     "pow",
@@ -75,6 +77,11 @@ def _affine(bias: float, *weights_and_inputs: float) -> float:
     """b + sum_i w_i x_i, the inputs given as (b, w_1..w_n, x_1..x_n)."""
     n = len(weights_and_inputs) // 2
     return _dot(bias, weights_and_inputs[:n], weights_and_inputs[n:])
+
+
+def _logsumexp_partials(out: Any, *xs: Any) -> tuple[Any, ...]:
+    """d logsumexp / d x_i = e^(x_i - out), the softmax: at most 1, never overflows."""
+    return tuple(exp(x - out) for x in xs)
 
 
 # ---------------------------------------------------------------------------
@@ -156,6 +163,17 @@ affine = Op("w·x+b", _affine, lambda out, b, *wx: _affine_partials(wx),
 total = Op("Σ", lambda *xs: sum(xs[1:], xs[0]), lambda out, *xs: (1.0,) * len(xs),
            None, formula=Formula((), "", ("1.0",), _scope, groups=("x",), term="x"),
            doc="x_1 + ... + x_n as one node (added left to right); d/dx_i = 1")
+# binary cross-entropy of sigmoid(z) against t, from the logit z: softplus(z) - z t, written
+# per sign of z (softplus(z) = z + softplus(-z)) so that neither it nor its derivative
+# sigmoid(z) - t = (1 - t) - sigmoid(-z) subtracts nearly equal numbers; d/dt = -z
+bce_with_logits = Op.from_text(
+    "bce", "floatops.softplus(-z) + z * (1.0 - t) if z >= 0.0 else floatops.softplus(z) - z * t",
+    ("(1.0 - t) - sigmoid(-z) if z >= 0.0 else sigmoid(z) - t", "-z"), 2, scope=_scope,
+    inputs=("z", "t"), doc="softplus(z) - z t; d/dz = sigmoid(z) - t, d/dt = -z")
+logsumexp = Op("logsumexp", floatops.logsumexp, _logsumexp_partials, None,
+               formula=Formula((), "", ("floatops.exp(x - out)",), _scope, groups=("x",), term="x",
+                               reduce="floatops.logsumexp"),
+               doc="log(e^x_1 + ... + e^x_n), shifted by the max; d/dx_i = e^(x_i - out)")
 identity = Op.from_text("identity", "float(x)", ("1.0",), scope=_scope,
               doc="x itself, as a node of its own; d/dx = 1")
 

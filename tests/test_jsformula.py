@@ -51,7 +51,7 @@ def test_every_op_of_the_table_translates():
     ]
     nodes += [x**2, x.leaky_relu(0.2), ops.linear([x, y], [y, x], x), ops.total(x, y, x),
               ops.relu_affine(x, y, x)]  # fmt: skip
-    assert len(nodes) == 20
+    assert len(nodes) == 21
     for node in nodes:
         spec = op_spec(node)
         assert spec["partials"], node._op

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import micrograd
 from micrograd import Value
 from micrograd.losses import binary_cross_entropy, cross_entropy, hinge, l2, mse
 
@@ -239,3 +240,73 @@ def test_bad_input_raises_value_error_naming_it(call, message):
 def test_wrong_types_raise_type_error(call):
     with pytest.raises(TypeError):
         call()
+
+
+# --- the losses compiled: one program for every logit, equal to eager mode bit for bit ---
+
+LOGITS = [0.0, 1e-300, -1e-300, 1.0, -1.0, 40.0, -40.0, 1000.0, -1000.0, 1e300]
+
+
+def bce_of(w, x):
+    return binary_cross_entropy([w * x, x], [0.25, 1.0])
+
+
+def ce_of(w, x):
+    return cross_entropy([[w * x, 0.5 * x, 3.0 - x], [x, w, 0.0]], [1, 0])
+
+
+def eager(loss_of, x):
+    w = Value(1.5)
+    loss = loss_of(w, Value(x))
+    loss.backward()
+    return loss.data, w.grad
+
+
+@pytest.mark.parametrize("loss_of", [bce_of, ce_of], ids=["bce", "cross_entropy"])
+def test_compiled_losses_equal_eager_mode_bit_for_bit_at_any_logit(loss_of):
+    w = Value(1.5)
+    step = micrograd.compile(lambda x: loss_of(w, x))
+    step(0.5)  # traced at 0.5: nothing of that call is kept but the program
+    for x in LOGITS:
+        w.grad = 0.0
+        value = step(x)
+        assert (value, w.grad) == eager(loss_of, x), x
+
+
+@needs_torch
+@pytest.mark.parametrize("x", LOGITS)
+def test_bce_and_cross_entropy_match_torch_at_any_logit(x):
+    value, grad = eager(bce_of, x)
+    w, tx = tensor(1.5), torch.tensor(x, dtype=torch.float64)
+    logits = torch.stack([w * tx, tx])
+    t_loss = F.binary_cross_entropy_with_logits(
+        logits, torch.tensor([0.25, 1.0], dtype=torch.float64)
+    )
+    t_loss.backward()
+    assert close(value, t_loss.item(), atol=1e-300), (value, t_loss.item())
+    assert close(grad, w.grad.item(), atol=1e-300), (grad, w.grad.item())
+
+    value, grad = eager(ce_of, x)
+    w = tensor(1.5)
+    zero = torch.tensor(0.0, dtype=torch.float64)
+    rows = torch.stack([torch.stack([w * tx, 0.5 * tx, 3.0 - tx]), torch.stack([tx, w, zero])])
+    t_loss = F.cross_entropy(rows, torch.tensor([1, 0]))
+    t_loss.backward()
+    assert close(value, t_loss.item(), atol=1e-300), (value, t_loss.item())
+    assert close(grad, w.grad.item(), atol=1e-300), (grad, w.grad.item())
+
+
+def test_compiled_bce_follows_the_logit_across_zero():
+    w = Value(1.0)
+    step = micrograd.compile(lambda x: binary_cross_entropy(w * x, 1.0), check=True)
+    step(40.0)
+    w.grad = 0.0
+    value = step(-3.0)
+    expected = math.log1p(math.exp(3.0))  # softplus(-3) + 3: log(1 + e^3)
+    assert close(value, expected) and close(w.grad, -3.0 * (1.0 / (1.0 + math.exp(3.0)) - 1.0))
+
+
+def test_compiled_cross_entropy_follows_the_largest_logit():
+    step = micrograd.compile(lambda z: cross_entropy(z, 0))
+    step([0.0, 1.0])
+    assert close(step([1000.0, 1001.0]), math.log1p(math.exp(1.0)), rtol=1e-12)

@@ -184,3 +184,39 @@ def test_an_op_declared_as_text_takes_any_mapping_as_its_scope():
     y = x.times_half()
     y.backward()
     assert (y.data, x.grad, op(4.0)) == (1.5, 0.5, 2.0)
+
+
+@pytest.mark.parametrize("xs", [(0.3, -1.2, 2.0), (1000.0, 1001.0), (-1000.0, -999.5, -1001.0)])
+def test_logsumexp_on_floats_values_and_duals_against_central_differences(xs):
+    shift = max(xs)  # the oracle: the textbook formula with its shift
+    expected = shift + math.log(sum(math.exp(x - shift) for x in xs))
+    assert close(ops.logsumexp(*xs), expected, rel=1e-15)
+    values = [Value(x) for x in xs]
+    out = ops.logsumexp(*values)
+    out.backward()
+    assert out.data == ops.logsumexp(*xs)
+    for i, v in enumerate(values):
+
+        def moved(t, i=i):
+            return ops.logsumexp(*xs[:i], t, *xs[i + 1 :])
+
+        assert close(v.grad, central(moved, xs[i]), rel=1e-6)
+        duals = [Dual(x, 1.0 if j == i else 0.0) for j, x in enumerate(xs)]
+        assert close(ops.logsumexp(*duals).dual, v.grad, rel=1e-15)
+    # second derivatives through the partials written with ops: d2/dx0^2 = s0 (1 - s0)
+    s0 = math.exp(xs[0] - expected)
+    second = grad(grad(lambda t: ops.logsumexp(t, *xs[1:])))(xs[0])
+    assert close(second, s0 * (1.0 - s0), rel=1e-12)
+
+
+def test_logsumexp_at_infinities_and_bce_with_logits_on_each_side_of_zero():
+    assert ops.logsumexp(math.inf, 0.0) == math.inf
+    assert ops.logsumexp(-math.inf, -math.inf) == -math.inf
+    assert math.isnan(ops.logsumexp(math.nan, 0.0))
+    for z in (-2.0, 0.0, 2.0):
+        expected = math.log1p(math.exp(z)) - z * 0.3
+        assert close(ops.bce_with_logits(z, 0.3), expected, rel=1e-15)
+        zv = Value(z)
+        ops.bce_with_logits(zv, 0.3).backward()
+        assert close(zv.grad, central(lambda t: ops.bce_with_logits(t, 0.3), z), rel=1e-6)
+        assert ops.bce_with_logits(Dual(z, 1.0), 0.3).dual == zv.grad

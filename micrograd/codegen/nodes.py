@@ -203,12 +203,14 @@ class NodeWriter:
         term = formula.term
         terms += [filled(term, formula.groups, c).format_map(d) for d, c in items]
         total = out if formula.outer is None else f"{out}_sum"
-        lines = [f"{total} = {sum_text(terms, self.wrap)}"]
+        reduced = f"{formula.reduce}({', '.join(terms)})" if formula.reduce else ""
+        lines = [f"{total} = {reduced or sum_text(terms, self.wrap)}"]
         edges = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k]) if p in self.wants]
+        with_out = (*formula.groups, "out")  # a group's partial may read the output
         for g, group in enumerate(groups):
             text = formula.partials[k + g]
             edges += [
-                (p, filled(text, formula.groups, c).format_map(d))
+                (p, filled(text, with_out, (*c, None)).format_map({**d, "out": out}))
                 for p, (d, c) in zip(group, items)
                 if p in self.wants
             ]

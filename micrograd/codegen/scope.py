@@ -48,7 +48,7 @@ def formula_globals(nodes: list[Value]) -> dict[str, Global]:
         formula = op.formula if op is not None else None
         while formula is not None:
             local = {*formula.inputs, *formula.params, *formula.groups, "out"}
-            texts = (formula.forward, formula.term, *formula.partials)
+            texts = (formula.forward, formula.term, formula.reduce, *formula.partials)
             for name in _names_in(texts) - local:
                 scope = formula.scope
                 value = scope[name] if name in scope else getattr(builtins, name, _MISSING)
