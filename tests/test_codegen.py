@@ -737,3 +737,18 @@ def test_written_out_code_uses_only_public_names() -> None:
     assert "floatops.step(" in source  # relu's derivative, by a readable name
     value, grads = run_source(source, 0.7, 1.3)
     assert value == root.data and grads == (x.grad, y.grad)
+
+
+def test_formula_text_with_non_ascii_input_names_is_written_with_the_graphs_names() -> None:
+    scope = {"math": math}
+    op = Op.from_text(
+        "λμ_test", "math.exp(λ) * μ", ("out", "math.exp(λ)"), 2, scope=scope, inputs=("λ", "μ")
+    )
+    a, b = Value(0.5, label="a"), Value(3.0, label="b")
+    out = op(a, b)
+    out.backward()
+    source = micrograd.to_python(out)
+    assert "λ" not in source and "μ" not in source
+    value, grads = run_source(source, 0.5, 3.0)
+    assert (value, grads) == (out.data, (a.grad, b.grad))
+    assert micrograd.compile(lambda x: op(x, 3.0) * x)(-1.25) == op(-1.25, 3.0) * -1.25

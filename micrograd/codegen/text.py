@@ -31,7 +31,7 @@ __all__ = [
     "times",
 ]
 
-IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")  # a name (not an attribute)
+IDENTIFIER = re.compile(r"(?<![\w.])([^\W\d]\w*)")  # a name (not an attribute), any script
 TERMS_PER_LINE = 64  # to_python writes a long sum over lines of this many terms
 
 
