@@ -9,16 +9,49 @@ micrograd, so Values can be dict keys. `micrograd.engine.Value` inherits them.
 from __future__ import annotations
 
 import math
+import operator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from types import CodeType
+from typing import Any, Protocol
 
 from micrograd.scalars import to_float
 
-__all__ = ["FloatConventions", "float_refused"]
+__all__ = ["NODE_DATA_READS", "FloatConventions", "NumberReads", "float_refused", "watch_reads"]
 
 #: True while a derivative written for floats is tried on Values (see
 #: `micrograd.engine.primitive`): ``float(value)`` then raises instead of losing the graph.
 float_refused: ContextVar[bool] = ContextVar("micrograd_float_refused", default=False)
+
+
+class NumberReads(Protocol):
+    """Told of every number read from a Value by these methods while `watch_reads` runs
+    (a compile trace): a comparison and its outcome, or the data itself."""
+
+    def compared(self, value: Any, op: str, other: Any, outcome: bool) -> None: ...
+
+    def number(self, value: Any, data: float) -> None: ...
+
+
+_reads: NumberReads | None = None  # set only inside `watch_reads`
+
+#: The code of functions whose reads of ``.data`` only compute a new node's data (the
+#: engine's ``_apply_op``, a layer's fast path) or are told to `NumberReads` already
+#: (the methods below): a trace does not count them as reads of ``fn``.
+NODE_DATA_READS: set[CodeType] = set()
+
+
+@contextmanager
+def watch_reads(reads: NumberReads) -> Iterator[None]:
+    """Tell ``reads`` of every number these methods read in the block (in any thread:
+    the reader keeps those of its own)."""
+    global _reads
+    previous, _reads = _reads, reads
+    try:
+        yield
+    finally:
+        _reads = previous
 
 
 class FloatConventions:
@@ -30,45 +63,63 @@ class FloatConventions:
     def __float__(self) -> float:
         if float_refused.get():
             raise TypeError("a Value cannot be turned into a float here")
-        return self.data
+        return _number(self)
 
     def __int__(self) -> int:
-        return int(self.data)
+        return int(_number(self))
 
     def __round__(self, ndigits: int | None = None) -> float:
-        return round(self.data, ndigits) if ndigits is not None else round(self.data)
+        x = _number(self)
+        return round(x, ndigits) if ndigits is not None else round(x)
 
     def __trunc__(self) -> int:
-        return math.trunc(self.data)
+        return math.trunc(_number(self))
 
     def __floor__(self) -> int:
-        return math.floor(self.data)
+        return math.floor(_number(self))
 
     def __ceil__(self) -> int:
-        return math.ceil(self.data)
+        return math.ceil(_number(self))
 
     def __format__(self, spec: str) -> str:
         """``format(v, spec)`` formats the data; no spec gives ``str(v)``."""
-        return format(self.data, spec) if spec else str(self)
+        return format(_number(self), spec) if spec else str(self)
 
     def __lt__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data < x
+        return _compare(self, "<", operator.lt, other)
 
     def __le__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data <= x
+        return _compare(self, "<=", operator.le, other)
 
     def __gt__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data > x
+        return _compare(self, ">", operator.gt, other)
 
     def __ge__(self, other: Any) -> bool:
-        x = _compared(other)
-        return NotImplemented if x is None else self.data >= x
+        return _compare(self, ">=", operator.ge, other)
 
     __eq__ = object.__eq__  # by identity, as in micrograd
     __hash__ = object.__hash__
+
+
+def _number(value: FloatConventions) -> float:
+    """``value.data``, told to the watching `NumberReads` if any."""
+    data = value.data
+    if _reads is not None:
+        _reads.number(value, data)
+    return data
+
+
+def _compare(
+    value: FloatConventions, op: str, test: Callable[[float, float], bool], other: Any
+) -> bool:
+    """``test(value.data, other)``, told to the watching `NumberReads` if any."""
+    x = _compared(other)
+    if x is None:
+        return NotImplemented  # type: ignore[no-any-return]
+    outcome = test(value.data, x)
+    if _reads is not None:
+        _reads.compared(value, op, other, outcome)
+    return outcome
 
 
 def _compared(x: Any) -> float | None:
@@ -79,3 +130,10 @@ def _compared(x: Any) -> float | None:
         return to_float(x)
     except TypeError:
         return None
+
+
+NODE_DATA_READS.update(
+    f.__code__
+    for f in (*vars(FloatConventions).values(), _number, _compare, _compared)
+    if callable(f) and hasattr(f, "__code__")
+)

@@ -1,23 +1,20 @@
 """Scalar reverse-mode automatic differentiation: `Value` and the backward walk.
 
-The reading path. A `Value` is a number that remembers its inputs (``_prev``) and the
-op that made it (``_rule``). ``x + y`` is declared once, in the op table `micrograd.ops`:
-
-    add = Op.declare("+", "a + b", ("1.0", "1.0"), 2, method="__add__", ...)
-
-that is, 2 inputs, the forward value a + b and the local derivatives d out/d a = 1 and
-d out/d b = 1, as text compiled once into functions (`micrograd.op`). The last line of
-this file gives Value every declared op as a method: ``Value.__add__`` calls
-`Value._apply_op`, where the op's forward gives the data and `record` makes the node.
+The reading path. A `Value` is a number that remembers its inputs (``_prev``) and the op
+that made it (``_rule``). ``x + y`` is declared once, in the op table `micrograd.ops`,
+as ``Op.declare("+", "a + b", ("1.0", "1.0"), 2, method="__add__", ...)``: 2 inputs, the
+forward value a + b and the local derivatives d out/d a = d out/d b = 1, as text
+compiled once into functions (`micrograd.op`). The last line of this file gives Value
+every declared op as a method: ``Value.__add__`` calls `Value._apply_op`, where the op's
+forward gives the data of the new node.
 
 ``loss.backward()`` is the chain rule in two steps, both below: `graph` lists the nodes
 so that each comes after every node that reads it (`topological_order`), and `walk`
 goes down that list adding ``node.grad * d node / d parent`` (the op's ``partials``) to
 each parent's grad, so that a node feeding several ops sums what they send back (the
-fork rule). An error leaves every ``.grad`` as it was.
-
-A node holds its data, gradient, label, parents and op; unlike micrograd's ``_backward``
-closures, nothing in it leads back to itself, so an unused graph is freed at once.
+fork rule). An error leaves every ``.grad`` as it was. A node holds its data, gradient,
+label, parents and op; unlike micrograd's ``_backward`` closures, nothing in it leads
+back to itself, so an unused graph is freed at once.
 """
 
 from __future__ import annotations
@@ -40,7 +37,8 @@ else:
     OpMethods = object
 
 _data_of = attrgetter("data")
-_new_value = object.__new__  # a Value without running __init__: `record` fills every slot
+_new_plain = object.__new__  # a Value without running __init__, its slots filled by the caller
+_new_value: Callable[[type[Value]], Value] = _new_plain  # `_new_watched` while watched
 
 
 class Value(FloatConventions, OpMethods):
@@ -82,9 +80,8 @@ class Value(FloatConventions, OpMethods):
         self._rule = named_op(_op) if self._prev or _op else None
         if not all(isinstance(p, Value) for p in self._prev):
             raise TypeError(f"Value children must be Values, got {self._prev!r:.60}")
-        leaves = _new_leaves.get()
-        if leaves is not None:
-            leaves.append(self)
+        if (seen := _seen.get()) is not None:
+            seen(self, False)
 
     @property
     def _op(self) -> str:
@@ -168,9 +165,6 @@ def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
         out._prev, out._rule = parents, op
     else:
         out._prev, out._rule = (), None
-        leaves = _new_leaves.get()
-        if leaves is not None:
-            leaves.append(out)
     return out
 
 
@@ -200,11 +194,12 @@ def op_of(v: Value) -> Op | None:
     return v._rule if v._prev else None
 
 
-# -- Gradient mode, and the leaves made while a trace watches ------------------
+# -- Gradient mode, and the Values made while a trace watches ------------------
 
 _grad_enabled: ContextVar[bool] = ContextVar("micrograd_grad_enabled", default=True)
 _grad_saved: ContextVar[tuple[bool, ...]] = ContextVar("micrograd_grad_saved", default=())
-_new_leaves: ContextVar[list[Value] | None] = ContextVar("micrograd_new_leaves", default=None)
+_seen: ContextVar[Callable[[Value, bool], None] | None] = ContextVar("micrograd_seen", default=None)
+_watching = 0  # how many blocks watch, in any thread
 
 
 def is_grad_enabled() -> bool:
@@ -213,15 +208,23 @@ def is_grad_enabled() -> bool:
 
 
 @contextmanager
-def new_leaves() -> Iterator[list[Value]]:
-    """The Values without parents but constants made in the ``with`` block (``Value(x)``,
-    results under `no_grad`), in this thread or task: what a compile trace must not freeze."""
-    leaves: list[Value] = []
-    token = _new_leaves.set(leaves)
+def watch_values(seen: Callable[[Value, bool], None]) -> Iterator[None]:
+    """Call ``seen(v, by_op)`` on each Value made in the block in this thread or task,
+    ``by_op`` for an op's node or a constant (before its slots are set); free outside."""
+    global _new_value, _watching
+    token, _watching, _new_value = _seen.set(seen), _watching + 1, _new_watched
     try:
-        yield leaves
+        yield
     finally:
-        _new_leaves.reset(token)
+        _seen.reset(token)
+        _watching, _new_value = _watching - 1, _new_watched if _watching > 1 else _new_plain
+
+
+def _new_watched(kind: type[Value]) -> Value:
+    out = _new_plain(kind)
+    if (seen := _seen.get()) is not None:
+        seen(out, True)
+    return out
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -229,8 +232,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _GradMode:
     """Sets gradient mode to ``enabled`` in a ``with`` block or a decorated function
-    (``@no_grad`` or ``@no_grad()``). One instance can be entered again, also by several
-    threads or asyncio tasks at once: the modes it replaced are a stack per context."""
+    (``@no_grad``, ``@no_grad()``); re-entrant, also from threads and asyncio tasks at once."""
 
     enabled: bool
 
@@ -445,6 +447,4 @@ def primitive(
     return Op(op_name, checked_forward, each, len(partials), doc=doc)
 
 
-# Value gets every op declared in micrograd.ops as a method, now and when declared later:
-# this is where Value.__add__ comes from.
-register_number_type(Value)
+register_number_type(Value)  # every declared op as a method (Value.__add__), now and later

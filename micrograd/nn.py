@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from micrograd import ops
+from micrograd.conventions import NODE_DATA_READS
 from micrograd.engine import Value, record, to_value
 from micrograd.op import Op
 
@@ -348,6 +349,7 @@ def _neuron_outputs(inputs: list[Value], neurons: Iterable[Neuron]) -> list[Valu
     return outputs
 
 
+NODE_DATA_READS.add(_neuron_outputs.__code__)  # its reads compute the nodes' data
 _data_of = operator.attrgetter("data")
 _relu = ops.relu.forward
 

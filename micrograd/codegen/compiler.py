@@ -1,9 +1,10 @@
 """`compile`: a training step traced once and run as generated code.
 
 `CompiledStep` traces ``fn`` on new leaf Values for each shape of arguments, watching
-the Values made meanwhile (`micrograd.engine.new_leaves`) so that a leaf made from
-data during the trace is refused; it has the code made (`micrograd.codegen.program`),
-checks it against the engine's walk if asked, and keeps the last programs by shape.
+the Values made meanwhile (`micrograd.engine.watch_values`) and the numbers ``fn``
+reads from them (`micrograd.codegen.guards`); it has the code made
+(`micrograd.codegen.program`), checks it against a run of ``fn`` in eager mode if
+asked, and keeps a few guarded programs per shape for the last shapes.
 """
 
 from __future__ import annotations
@@ -16,12 +17,32 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from micrograd.codegen.guards import Guards, Reads, user_line, watch_data
 from micrograd.codegen.program import Program, make_program
-from micrograd.engine import Value, new_leaves
+from micrograd.conventions import watch_reads
+from micrograd.engine import (
+    Value,
+    enable_grad,
+    is_constant,
+    is_grad_enabled,
+    topological_order,
+    watch_values,
+)
 from micrograd.gradients import Step, backprop
 from micrograd.scalars import to_float
 
-__all__ = ["CompiledStep", "compile"]
+__all__ = ["PROGRAMS_PER_SHAPE", "CompiledStep", "compile"]
+
+#: How many programs, each with its own guards, a shape of arguments keeps at most.
+PROGRAMS_PER_SHAPE = 4
+
+
+@dataclass(slots=True)
+class _Traced:
+    """A program and the guards under which it computes what ``fn`` computes."""
+
+    program: Program
+    guards: Guards
 
 
 class CompiledStep:
@@ -32,36 +53,69 @@ class CompiledStep:
         self.fn = fn
         self.check = check
         self.cache_size = cache_size
-        self._programs: OrderedDict[Any, Program] = OrderedDict()
+        self._programs: OrderedDict[Any, list[_Traced]] = OrderedDict()
+        # by shape: the guards' outcomes of the last call that ran in eager mode
+        self._missed: dict[Any, tuple[Any, ...]] = {}
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__name__ = getattr(fn, "__name__", "compiled")
 
     def __call__(self, *args: Any) -> float:
-        program = self._program(args)
-        value, grads = program.results(list(_flatten(args)))
+        key = _structure(args)
+        data = list(_flatten(args))
+        programs = self._traced(key, args)
+        for traced in programs:
+            if traced.guards.hold(data):
+                return self._run(traced.program, data, args)
+        outcomes = tuple(traced.guards.outcomes(data) for traced in programs)
+        if self._missed.pop(key, None) != outcomes or len(programs) >= PROGRAMS_PER_SHAPE:
+            self._missed[key] = outcomes
+            return self._eager(args)
+        programs.append(self._trace(args))  # the same miss twice: a program for it too
+        if programs[-1].guards.hold(data):
+            return self._run(programs[-1].program, data, args)
+        return self._eager(args)
+
+    def source(self, *args: Any) -> str:
+        """The generated source for arguments shaped like ``args`` (traced if new)."""
+        return self._traced(_structure(args), args)[0].program.source
+
+    def _traced(self, key: Any, args: tuple[Any, ...]) -> list[_Traced]:
+        """The programs for the shape ``key``: cached, else traced (and cached, the
+        least recently used shape dropped beyond ``cache_size``)."""
+        programs = self._programs.get(key)
+        if programs is None:
+            programs = [self._trace(args)]
+            self._programs[key] = programs
+            if len(self._programs) > self.cache_size:
+                dropped, _ = self._programs.popitem(last=False)
+                self._missed.pop(dropped, None)
+        else:
+            self._programs.move_to_end(key)
+        return programs
+
+    def _run(self, program: Program, data: list[float], args: tuple[Any, ...]) -> float:
+        """``program`` on ``data``, its gradients into the parameters' ``.grad``; under
+        `no_grad` the value alone (an error of the code: eager mode's forward decides)."""
+        if not is_grad_enabled():
+            try:
+                value, _ = program.results(data)
+            except (ArithmeticError, ValueError):
+                return self._eager(args)
+            return value
+        value, grads = program.results(data)
         for p, g in zip(program.params, grads):
             p.grad = g
         return value
 
-    def source(self, *args: Any) -> str:
-        """The generated source for arguments shaped like ``args`` (traced if new)."""
-        return self._program(args).source
+    def _eager(self, args: tuple[Any, ...]) -> float:
+        """``out = fn(*args); out.backward()`` on new leaf Values (no backward under
+        `no_grad`): what the compiled step stands for, without code."""
+        out = _returned(self.fn(*(_rebuild(a, Value) for a in args)))
+        if is_grad_enabled():
+            out.backward()
+        return out.data
 
-    def _program(self, args: tuple[Any, ...]) -> Program:
-        """The program for the shape of ``args``: cached, else traced (and cached, the
-        least recently used dropped beyond ``cache_size``)."""
-        key = _structure(args, "")
-        program = self._programs.get(key)
-        if program is None:
-            program = self._trace(args)
-            self._programs[key] = program
-            if len(self._programs) > self.cache_size:
-                self._programs.popitem(last=False)
-        else:
-            self._programs.move_to_end(key)
-        return program
-
-    def _trace(self, args: tuple[Any, ...]) -> Program:
+    def _trace(self, args: tuple[Any, ...]) -> _Traced:
         inputs: list[Value] = []
 
         def leaf(x: float) -> Value:
@@ -69,45 +123,60 @@ class CompiledStep:
             inputs.append(v)
             return v
 
+        made: list[Value] = []
+        under_no_grad: dict[Value, str] = {}
+
+        def seen(v: Value, by_op: bool) -> None:
+            made.append(v)
+            if by_op and not is_grad_enabled():
+                under_no_grad[v] = user_line()
+
         traced = [_rebuild(a, leaf) for a in args]
+        reads = Reads()
         with _no_gc():  # a graph makes no cycles; collecting would only rescan it
-            with new_leaves() as made:
-                out = self.fn(*traced)
-            if not isinstance(out, Value):
-                raise TypeError(
-                    f"compile: the function must return a Value, got {type(out).__name__}: "
-                    f"{out!r:.60}"
-                )
-            program = make_program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
+            with enable_grad(), watch_values(seen), watch_reads(reads), watch_data(reads):
+                out = _returned(self.fn(*traced))
             made_here = set(made)
-            fresh = [p for p in program.params if p in made_here]
-            del made, made_here  # Values of the graph, which goes below
-            if self.check and not fresh:
-                self._check(args, out, program)
+            _refuse_older_nodes(out, made_here)
+            program = make_program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
+            guards = Guards(reads.guards, made, inputs)
+            frozen = [
+                v
+                for v in (*program.params, *guards.sources)
+                if v in under_no_grad and not is_constant(v)
+            ]
+            where = under_no_grad[frozen[0]] if frozen else ""
+            constants = {p for p in program.params if p in made_here}  # Value(0.0) in fn
+            made.clear()  # Values of the graph, which goes below
+            under_no_grad.clear()
+            del made_here, reads
+            if self.check and not frozen:
+                self._check(args, program, constants)
             # the graph goes now, freed by reference counting: alive when the collector
             # is back on, it would be scanned once more as new objects
             del out, traced
-        if fresh:
+        if frozen:
             raise TypeError(
-                f"compile: the function made {len(fresh)} Value(s) without parents while "
-                f"traced (first: {fresh[0]!r:.60}), such as Value(x.data * 2) or a result "
-                "under no_grad: the code would keep their traced data on every call. Compute "
-                "them with ops on the arguments, or use plain numbers for fixed numbers"
+                f"compile: the function computed {len(frozen)} Value(s) under no_grad while "
+                f"traced and used them (first: {frozen[0]!r:.60}, made at {where}): their "
+                "data comes from traced Values, and the code would keep it as traced on "
+                "every call. Compute them with gradients on, or from plain numbers"
             )
-        return program
+        return _Traced(program, guards)
 
-    def _check(self, args: tuple[Any, ...], out: Value, program: Program) -> None:
-        """Compare a run of ``program`` with the engine's walk on the same arguments.
-
-        The reference is `backprop` with ``on_step``, which visits every node in
-        `topological_order`, as the code does. (``backward`` skips the nodes behind a
+    def _check(self, args: tuple[Any, ...], program: Program, constants: set[Value]) -> None:
+        """Compare a run of ``program`` with ``fn`` run again in eager mode on new leaf
+        Values, its gradients from `backprop` with ``on_step``, which visits every node
+        in `topological_order`, as the code does. (``backward`` skips the nodes behind a
         local derivative of exactly 0, such as a ReLU at a negative input, and can then
         meet a node's consumers in another order, so a sum of three or more
-        contributions may round differently, by about 1e-16 relative.)
+        contributions may round differently, by about 1e-16 relative.) The ``constants``
+        (Values without parents that ``fn`` makes) are new in each run: not compared.
         """
+        with enable_grad():
+            eager_out = _returned(self.fn(*(_rebuild(a, Value) for a in args)))
+        eager = backprop(eager_out, on_step=_ignore)
         params = program.params
-        eager = backprop(out, on_step=_ignore)
-        expected = [eager.get(p, 0.0) for p in params]
         saved = [p.grad for p in params]
         for p in params:
             p.grad = 0.0
@@ -116,12 +185,14 @@ class CompiledStep:
         finally:
             for p, g in zip(params, saved):
                 p.grad = g
-        if not _same(out.data, value):
+        if not _same(eager_out.data, value):
             raise ValueError(
-                f"compile(check=True): the value differs from eager mode: {out.data!r} != {value!r}"
+                f"compile(check=True): the value differs from eager mode: "
+                f"{eager_out.data!r} != {value!r}"
             )
-        for i, (a, b) in enumerate(zip(expected, compiled)):
-            if not _same(a, b):
+        for i, (p, b) in enumerate(zip(params, compiled)):
+            a = eager.get(p, 0.0)
+            if not _same(a, b) and p not in constants:
                 raise ValueError(
                     f"compile(check=True): the gradient of leaf {i} differs from eager mode: "
                     f"{a!r} != {b!r}"
@@ -198,17 +269,33 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     return CompiledStep(fn, check, cache_size)
 
 
-def _structure(x: Any, where: str) -> Any:
-    """The shape of the arguments (nesting and lengths), TypeError for anything else."""
-    if isinstance(x, tuple) and not where:
-        return tuple(_structure(a, f"argument {i}") for i, a in enumerate(x))
-    if isinstance(x, (list, tuple)):
-        return (type(x), tuple(_structure(a, f"{where}[{i}]") for i, a in enumerate(x)))
-    if x.__class__ is float:
-        return None
+def _structure(args: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The shape of the arguments: the type and length of each list or tuple and None for
+    each number, in order (iteratively: nesting depth is unlimited); TypeError for
+    anything else."""
+    key: list[Any] = [len(args)]
+    stack = [(iter(enumerate(args)), "argument {}")]
+    while stack:
+        items, where = stack[-1]
+        for i, x in items:
+            if isinstance(x, (list, tuple)):
+                key.append((type(x), len(x)))
+                stack.append((iter(enumerate(x)), f"{where.format(i)}[{{}}]"))
+                break
+            key.append(None)
+            if x.__class__ is not float:
+                _check_number(x, where.format(i))
+        else:
+            stack.pop()
+    return tuple(key)
+
+
+def _check_number(x: Any, where: str) -> None:
+    """TypeError unless ``x`` is a real number (a truth value is not), OverflowError if
+    it is too large for a float."""
     try:
         if isinstance(x, bool) or getattr(getattr(x, "dtype", None), "kind", "") == "b":
-            raise TypeError  # a truth value is not a number here
+            raise TypeError
         to_float(x)
     except TypeError:
         raise TypeError(
@@ -217,7 +304,28 @@ def _structure(x: Any, where: str) -> Any:
         ) from None
     except OverflowError:
         raise OverflowError(f"compile: {where} is too large for a float: {x!r:.60}") from None
-    return None
+
+
+def _returned(out: Any) -> Value:
+    """``fn``'s result, TypeError unless it is a Value."""
+    if not isinstance(out, Value):
+        raise TypeError(
+            f"compile: the function must return a Value, got {type(out).__name__}: {out!r:.60}"
+        )
+    return out
+
+
+def _refuse_older_nodes(out: Value, made: set[Value]) -> None:
+    """TypeError where ``out``'s graph has a node computed before the trace: the code
+    would compute it again from its inputs on every call, eager mode uses its data."""
+    older = next((v for v in topological_order(out) if v not in made), None)
+    if older is not None:
+        raise TypeError(
+            f"compile: the function uses {older!r:.60}, the result of op {older._op!r} "
+            "computed before the trace: the compiled code would compute it again on every "
+            "call, eager mode uses its stored data. Compute it inside the function, or "
+            "use .detach() to make it a leaf"
+        )
 
 
 def _flatten(x: Any) -> Iterator[float]:

@@ -206,11 +206,13 @@ class NodeWriter:
         reduced = f"{formula.reduce}({', '.join(terms)})" if formula.reduce else ""
         lines = [f"{total} = {reduced or sum_text(terms, self.wrap)}"]
         edges = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k]) if p in self.wants]
-        with_out = (*formula.groups, "out")  # a group's partial may read the output
+        if formula.reduce:  # a group's partial may read the output
+            items = [({**d, "out": out}, (*c, None)) for d, c in items]
+        group_names = (*formula.groups, "out") if formula.reduce else formula.groups
         for g, group in enumerate(groups):
             text = formula.partials[k + g]
             edges += [
-                (p, filled(text, with_out, (*c, None)).format_map({**d, "out": out}))
+                (p, filled(text, group_names, c).format_map(d))
                 for p, (d, c) in zip(group, items)
                 if p in self.wants
             ]
