@@ -35,6 +35,7 @@ How to read it, each module using only the ones before it:
 - `groups`: the compiled code's statements per step, with the names they read and set.
 - `assembly`: the statements cut into functions that call each other.
 - `program`: the code compiled, run, and run again exactly where it gives nan.
+- `guards`: the numbers ``fn`` reads from Values while traced, checked on every call.
 - `compiler`: `compile` and `CompiledStep`, which trace ``fn`` and keep its programs.
 """
 

@@ -222,35 +222,48 @@ def _same(a: float, b: float) -> bool:
 
 def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 16) -> CompiledStep:
     """``fn`` as straight-line Python code: ``step(*args)`` does ``out = fn(*args);
-    out.backward()`` and returns ``out.data`` as a float.
+    out.backward()`` and returns ``out.data`` as a float (under `no_grad`: the value
+    alone, no ``.grad`` changed).
 
     ``fn`` is traced on its first call with each argument (a number or a nested list or
     tuple of numbers) replaced by a new leaf Value. Everything else it reaches is
     captured: Values without parents (a model's parameters) stay themselves, their
     ``.data`` read on every call and their ``.grad`` accumulated into, as ``backward``
-    does; constants and op parameters become literals. The forward and backward code
-    is generated (see `to_python`) and compiled with Python's ``compile``.
+    does; constants, op parameters and Values that ``fn`` makes from plain numbers
+    (``Value(0.0)``) become literals. The forward and backward code is generated (see
+    `to_python`) and compiled with Python's ``compile``. Branches inside ops (relu,
+    abs, the hinge, the losses' stable forms) are evaluated on every call.
 
-    Branches inside ops (relu, abs, the hinge) are evaluated on every call. Python
-    control flow in ``fn`` itself (``if x.data > 0``, a loop over ``.data``) is frozen
-    as it went at trace time, and so is any number ``fn`` computes from ``.data``; a
-    Value without parents made during the trace (``Value(x.data * 2)``, a result under
-    ``no_grad``) would be frozen too, so it raises TypeError. Arguments of a new shape
-    (another length) trace again; the last ``cache_size`` shapes are kept.
-    ``check=True`` compares the first call of each shape against eager mode and raises
-    ValueError if value or gradients are not equal: the code adds up every gradient in
-    the order of the engine's backward walk, so they are equal bit for bit.
+    Guards. Numbers that ``fn`` reads from Values while traced are checked again on
+    every call, before any ``.grad`` is written: comparisons (``<``, ``<=``, ``>``,
+    ``>=``, so ``max``, ``min``, ``sorted``) must come out as traced; ``float``,
+    ``int``, ``round``, ``math.floor``/``ceil``/``trunc``, ``format`` with a spec and
+    ``.data`` must give the same number bit for bit. Where a guard fails, that call runs
+    ``fn`` and ``backward`` in eager mode (the same result by construction); where the
+    same failure comes again, ``fn`` is traced for it too, up to `PROGRAMS_PER_SHAPE`
+    programs per shape of arguments. Arguments of a new shape (another length) trace
+    again; the last ``cache_size`` shapes are kept.
+
+    Refused with TypeError: a node computed before the trace that ``fn`` uses (eager
+    mode uses its stored data; compute it inside ``fn`` or ``.detach()`` it), and a
+    result computed under ``no_grad`` during the trace that the code or a guard would
+    use (its data came from traced Values; the error names where it was made).
+
+    ``check=True`` runs ``fn`` again in eager mode on new leaves at the first call of
+    each program and raises ValueError if the value or a gradient differs: the code adds
+    up every gradient in the order of the engine's backward walk, so they are equal bit
+    for bit.
 
     Errors at run time are the eager engine's: the same type (ValueError for log of a
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
-    the op.
-
-    A zero gradient passes nothing on, as in ``backward``, even through a local
-    derivative that is infinite or undefined there. The code tests for that only at
-    nodes of many edges (where skipping saves work); elsewhere a zero gradient times a
-    finite derivative adds 0 and changes nothing. Where a step's value or a gradient
-    comes out nan, or the code raises, the step is run again by the same code with a
-    test at every such node (compiled on first use), whose results stand.
+    the op. What a compiled call skips compared with eager mode: an op whose result
+    does not reach ``out`` is not in the code, so its error is not raised; and, as in
+    ``backward``, a zero gradient passes nothing on, so a local derivative behind it is
+    not evaluated, even where it is infinite or undefined. The code tests for a zero
+    gradient only at nodes of many edges (where skipping saves work); elsewhere a zero
+    gradient times a finite derivative adds 0 and changes nothing. Where a step's value
+    or a gradient comes out nan, or the code raises, the step is run again by the same
+    code with a test at every such node (compiled on first use), whose results stand.
 
     Operations written once in the forward pass (a product that only a ``tanh`` reads)
     are written into the line that reads them. The code is split into functions of
