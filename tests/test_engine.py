@@ -821,3 +821,38 @@ def test_a_dead_relu_passes_zero_even_for_an_infinite_gradient():
     assert backprop(y)[x] == 1.0 and backprop(y, on_step=lambda step: None)[x] == 1.0
     into_x = [s for s in trace_backward(y) if s.to is x]
     assert [s.contribution for s in into_x] == [1.0, 0.0] and into_x[-1].after == 1.0
+
+
+def test_watch_values_sees_every_value_made_in_the_block_and_nothing_after():
+    from micrograd.engine import constant, watch_values
+
+    seen = []
+    x = Value(1.0)
+    with watch_values(lambda v, by_op: seen.append((v, by_op))):
+        y = x * 2.0  # a constant 2.0, then the product
+        leaf = Value(3.0)
+        with no_grad():
+            z = y + 1.0
+        c = constant(4.0)
+    after = x * 5.0
+    assert [(v, by_op) for v, by_op in seen if v in (y, leaf, z, c, after)] == [
+        (y, True),
+        (leaf, False),
+        (z, True),
+        (c, True),
+    ]
+    assert len(seen) == 6  # and the constants 2.0 and 1.0
+    assert (y.data, y._prev[0], z.data, z._prev) == (2.0, x, 3.0, ())
+
+
+def test_watch_values_is_local_to_a_thread():
+    from micrograd.engine import watch_values
+
+    seen = []
+    made_elsewhere = []
+    with watch_values(lambda v, by_op: seen.append(v)):
+        thread = threading.Thread(target=lambda: made_elsewhere.append(Value(1.0) * 2.0))
+        thread.start()
+        thread.join()
+        mine = Value(5.0) * 2.0
+    assert mine in seen and made_elsewhere[0] not in seen

@@ -274,6 +274,36 @@ def test_int_round_floor_ceil_trunc_are_those_of_the_data(x):
     assert type(int(v)) is int and type(round(v)) is int
 
 
+def test_watch_reads_is_told_each_number_read_and_nothing_outside_it():
+    from micrograd.conventions import watch_reads
+
+    class Told:
+        def __init__(self):
+            self.reads = []
+
+        def compared(self, value, op, other, outcome):
+            self.reads.append((value, op, other, outcome))
+
+        def number(self, value, data):
+            self.reads.append((value, data))
+
+    told = Told()
+    a, b = Value(2.5), Value(-1.0)
+    with watch_reads(told):
+        assert a > b and not (a <= 1) and b <= 0.0
+        assert (float(a), int(a), round(b), math.floor(a), f"{a:.1f}") == (2.5, 2, -1, 2, "2.5")
+        assert f"{b}" == str(b)  # no spec: the repr, not a number read
+    assert float(a) == 2.5 and a > b  # outside the block: not told
+    assert told.reads == [
+        (a, ">", b, True),
+        (a, "<=", 1, False),
+        (b, "<=", 0.0, True),
+        *[(a, 2.5)] * 2,
+        (b, -1.0),
+        *[(a, 2.5)] * 2,
+    ]
+
+
 def test_equality_and_hashing_stay_by_identity():
     a, b = Value(1.0), Value(1.0)
     assert a != b and a == a and len({a, b}) == 2 and {a: 1}[a] == 1
