@@ -68,3 +68,11 @@ def test_an_op_without_formula_text_is_refused():
         op_spec(cube(Value(2.0)))
     with pytest.raises(NotTranslatable, match="a leaf has no op"):
         op_spec(Value(2.0))
+
+
+def test_logsumexp_is_refused_and_bce_translates():
+    x, y = Value(1.5, "x"), Value(0.5, "y")
+    with pytest.raises(NotTranslatable, match=r"floatops\.logsumexp"):
+        op_spec(ops.logsumexp(x, y))
+    spec = op_spec(ops.bce_with_logits(x, y))
+    assert spec["fixed"] == ["z", "t"] and "F.truth" in spec["forward"]
