@@ -63,7 +63,7 @@ class FloatConventions:
     def __float__(self) -> float:
         if float_refused.get():
             raise TypeError("a Value cannot be turned into a float here")
-        return _number(self)
+        return self.data if _reads is None else _number(self)
 
     def __int__(self) -> int:
         return int(_number(self))
@@ -86,16 +86,28 @@ class FloatConventions:
         return format(_number(self), spec) if spec else str(self)
 
     def __lt__(self, other: Any) -> bool:
-        return _compare(self, "<", operator.lt, other)
+        x = _compared(other)
+        if x is None or _reads is not None:
+            return _compare(self, "<", operator.lt, x, other)
+        return self.data < x
 
     def __le__(self, other: Any) -> bool:
-        return _compare(self, "<=", operator.le, other)
+        x = _compared(other)
+        if x is None or _reads is not None:
+            return _compare(self, "<=", operator.le, x, other)
+        return self.data <= x
 
     def __gt__(self, other: Any) -> bool:
-        return _compare(self, ">", operator.gt, other)
+        x = _compared(other)
+        if x is None or _reads is not None:
+            return _compare(self, ">", operator.gt, x, other)
+        return self.data > x
 
     def __ge__(self, other: Any) -> bool:
-        return _compare(self, ">=", operator.ge, other)
+        x = _compared(other)
+        if x is None or _reads is not None:
+            return _compare(self, ">=", operator.ge, x, other)
+        return self.data >= x
 
     __eq__ = object.__eq__  # by identity, as in micrograd
     __hash__ = object.__hash__
@@ -110,10 +122,10 @@ def _number(value: FloatConventions) -> float:
 
 
 def _compare(
-    value: FloatConventions, op: str, test: Callable[[float, float], bool], other: Any
+    value: FloatConventions, op: str, test: Callable[[float, float], bool], x: Any, other: Any
 ) -> bool:
-    """``test(value.data, other)``, told to the watching `NumberReads` if any."""
-    x = _compared(other)
+    """``test(value.data, x)``, ``x`` the number of ``other`` (None: not comparable), told
+    to the watching `NumberReads` if any."""
     if x is None:
         return NotImplemented  # type: ignore[no-any-return]
     outcome = test(value.data, x)
