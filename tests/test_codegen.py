@@ -758,6 +758,12 @@ def test_a_miss_seen_twice_gets_a_program_of_its_own() -> None:
     # traced at 1.0; -1.0 misses and runs in eager mode; -2.0 misses the same way and is
     # traced; the two programs serve the rest
     assert len(calls) == 3
+    line = fn.__code__.co_firstlineno + 1
+    told = [
+        f"a comparison (>) read from Value(data={x}, grad=0.0) at {__file__}:{line}"
+        for x in (1.0, -2.0)
+    ]
+    assert step.guards(0.0) == told
 
 
 def test_guards_are_checked_before_any_gradient_is_written() -> None:

@@ -79,6 +79,13 @@ class CompiledStep:
         """The generated source for arguments shaped like ``args`` (traced if new)."""
         return self._traced(_structure(args), args)[0].program.source
 
+    def guards(self, *args: Any) -> list[str]:
+        """What the programs for arguments shaped like ``args`` (traced if new) check on
+        each call: each number ``fn`` read from a Value while traced, and where."""
+        return [
+            str(g) for traced in self._traced(_structure(args), args) for g in traced.guards.guards
+        ]
+
     def _traced(self, key: Any, args: tuple[Any, ...]) -> list[_Traced]:
         """The programs for the shape ``key``: cached, else traced (and cached, the
         least recently used shape dropped beyond ``cache_size``)."""
@@ -116,6 +123,8 @@ class CompiledStep:
         return out.data
 
     def _trace(self, args: tuple[Any, ...]) -> _Traced:
+        """``fn`` traced on new leaves for ``args``: its program and guards (TypeError for
+        what cannot be compiled)."""
         inputs: list[Value] = []
 
         def leaf(x: float) -> Value:
@@ -241,8 +250,8 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     ``.data`` must give the same number bit for bit. Where a guard fails, that call runs
     ``fn`` and ``backward`` in eager mode (the same result by construction); where the
     same failure comes again, ``fn`` is traced for it too, up to `PROGRAMS_PER_SHAPE`
-    programs per shape of arguments. Arguments of a new shape (another length) trace
-    again; the last ``cache_size`` shapes are kept.
+    programs per shape of arguments; `CompiledStep.guards` lists them. Arguments of a
+    new shape (another length) trace again; the last ``cache_size`` shapes are kept.
 
     Refused with TypeError: a node computed before the trace that ``fn`` uses (eager
     mode uses its stored data; compute it inside ``fn`` or ``.detach()`` it), and a
