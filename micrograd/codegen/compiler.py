@@ -238,8 +238,9 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     tuple of numbers) replaced by a new leaf Value. Everything else it reaches is
     captured: Values without parents (a model's parameters) stay themselves, their
     ``.data`` read on every call and their ``.grad`` accumulated into, as ``backward``
-    does; constants, op parameters and Values that ``fn`` makes from plain numbers
-    (``Value(0.0)``) become literals. The forward and backward code is generated (see
+    does; constants, op parameters, plain numbers that ``fn`` takes from elsewhere and
+    Values that it makes from them (``Value(0.0)``) become literals: pass a number that
+    changes between calls as an argument. The forward and backward code is generated (see
     `to_python`) and compiled with Python's ``compile``. Branches inside ops (relu,
     abs, the hinge, the losses' stable forms) are evaluated on every call.
 
