@@ -310,3 +310,20 @@ def test_compiled_cross_entropy_follows_the_largest_logit():
     step = micrograd.compile(lambda z: cross_entropy(z, 0))
     step([0.0, 1.0])
     assert close(step([1000.0, 1001.0]), math.log1p(math.exp(1.0)), rtol=1e-12)
+
+
+def test_compiled_bce_checks_traced_targets_on_every_call():
+    """The targets' range check is a comparison: guarded, so a target out of range on a
+    later call raises as in eager mode, and targets in range use the program."""
+    w = Value(1.0)
+    step = micrograd.compile(lambda z, t: binary_cross_entropy(w * z, t))
+    for z, t in ((0.5, 0.25), (-2.0, 0.75)):
+        w.grad = 0.0
+        value = step(z, t)
+        eager_w = Value(1.0)
+        loss = binary_cross_entropy(eager_w * z, t)
+        loss.backward()
+        assert (value, w.grad) == (loss.data, eager_w.grad)
+    assert step.guards(0.0, 0.0) and len(step.guards(0.0, 0.0)) == 2  # 0 <= t, t <= 1
+    with pytest.raises(ValueError, match=r"targets must be in \[0, 1\], got 2\.0"):
+        step(0.5, 2.0)
