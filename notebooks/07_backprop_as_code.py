@@ -215,10 +215,10 @@ plt.show()
 
 # %% [markdown]
 # The compiled step does the same arithmetic as the eager one, in the same order; it
-# only leaves out the per-node bookkeeping. Two limits to keep in mind:
+# only leaves out the per-node bookkeeping. Two things to keep in mind:
 #
 # - The graph is recorded once. Branches inside ops (relu, abs, the hinge) are
-#   re-evaluated on every call, but a Python `if` on `.data` in `fn` is frozen the way
-#   it went when the graph was recorded. `check=True` compares the first call with
-#   eager mode.
+#   re-evaluated on every call. A Python `if` on a Value in `fn` (`x > 0`, `x.data`,
+#   `float(x)`) becomes a guard, checked on every call: where it comes out otherwise,
+#   that call runs in eager mode. `check=True` compares the first call with eager mode.
 # - Arguments with a new shape (a list of another length) record the graph again.
