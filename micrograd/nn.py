@@ -189,6 +189,10 @@ class Module:
             raise
 
     load = _Load()
+    """``Cls.load(path)`` builds the module a file written by `save` describes, such as
+    ``MLP.load('model.json')``; ``module.load(path)`` sets the parameters of a module of
+    the file's architecture (a file of parameters only, the older format, too). Both
+    return the module; a file that is not a model file raises ValueError naming it."""
 
 
 def _load_into(module: _M, path: _PathArgument) -> _M:
