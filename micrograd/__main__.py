@@ -15,8 +15,10 @@ Train micrograd's classifier, MLP(2, [16, 16, 1]), on 100 two-moons points with 
 max-margin loss plus 1e-4 * L2 and full-batch SGD whose learning rate falls from 1.0
 to 0.1. Writes to the output folder:
   decision_boundary.png  the classes and the learned boundary
-  loss.png               loss and training accuracy per step
-  model.json             the trained weights (MLP.load reads them)
+  loss.png               loss and training accuracy after each step; the last point
+                         is the final loss that the command prints
+  model.json             the trained model, its architecture and weights
+                         (MLP.load('model.json') builds it)
   neuron.svg             one neuron's graph with local derivatives
                          (neuron.gv, its DOT source, without Graphviz's dot)
   training.html          a replay of the training: every step's boundary, neurons,
@@ -28,7 +30,8 @@ on scikit-learn's bundled 8x8 handwritten digits (1,797 images, no download), ho
 out a test split. Needs: pip install 'micrograd-lab[digits]'. Writes to the output folder:
   curves.png         training loss and train/test accuracy per epoch
   mistakes.png       the test digits the model gets wrong, with true and predicted labels
-  model.json         the trained weights (MLP.load reads them)
+  model.json         the trained model, its architecture and weights
+                     (MLP.load('model.json') builds it)
   training.html      a replay of the training: curves, confusion matrix, first-layer
                      weights and misclassified test digits at each step (offline page)"""
 

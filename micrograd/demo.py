@@ -27,8 +27,9 @@ GRID = 80  # points per side of the decision-boundary grid
 
 @dataclass
 class Run:
-    """A finished demo training: the model, its data, the curves per step, the loss and
-    accuracy after the last step, and the replay."""
+    """A finished demo training: the model, its data, the loss and accuracy of each
+    step (computed before its update, as the replay records them), the loss and
+    accuracy after the last update, and the replay."""
 
     model: MLP
     X: list[list[float]]
@@ -82,7 +83,9 @@ def run_demo(steps: int, seed: int, out: Path) -> int:
 
     out.mkdir(parents=True, exist_ok=True)
     _plot_boundary(Figure(figsize=(6, 5)), model, X, y, out / "decision_boundary.png")
-    _plot_loss(Figure(figsize=(6, 4)), run.losses, run.accuracies, out / "loss.png")
+    # after k steps, k = 0..steps: the loss of step k is computed before its update
+    losses, accuracies = [*run.losses, run.loss], [*run.accuracies, run.accuracy]
+    _plot_loss(Figure(figsize=(6, 4)), losses, accuracies, out / "loss.png")
     model.save(out / "model.json")
     assert run.replay is not None
     run.replay.save(out / "training.html")
@@ -90,7 +93,8 @@ def run_demo(steps: int, seed: int, out: Path) -> int:
     written.append("training.html")
     print(
         f"MLP(2, [16, 16, 1]) after {steps} steps: loss {run.loss:.4f}, "
-        f"accuracy {run.accuracy:.0%}; wrote {', '.join(written)} to {out}"
+        f"accuracy {run.accuracy:.0%} (the last point of loss.png); "
+        f"wrote {', '.join(written)} to {out}"
     )
     return 0
 
@@ -123,20 +127,21 @@ def _plot_boundary(fig: Any, model: MLP, X: list[list[float]], y: list[int], pat
 
 
 def _plot_loss(fig: Any, losses: list[float], accuracies: list[float], path: Path) -> None:
+    """The loss and accuracy after k steps, for k = 0, 1, ..., the last one written out."""
     from matplotlib.ticker import LogFormatter
 
     ax = fig.add_subplot()
     steps = range(len(losses))
     (loss_line,) = ax.plot(steps, losses, color="#1f77b4", label="loss")
-    ax.set(yscale="log", title="training", xlabel="step")
+    ax.set(yscale="log", title="training", xlabel="steps taken")
     ax.set_ylabel("loss: hinge + 1e-4 L2 (log scale)", color="#1f77b4")
     # label the ticks between powers of ten too, so that the final loss can be read off
     ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(3, 1)))
     ax.annotate(
-        f"{losses[-1]:.4f}",
+        f"{losses[-1]:.4f} after {len(losses) - 1} steps",
         (len(losses) - 1, losses[-1]),
         textcoords="offset points",
-        xytext=(-4, 6),
+        xytext=(-4, 24),
         ha="right",
         color="#1f77b4",
     )

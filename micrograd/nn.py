@@ -4,8 +4,10 @@ A neuron computes act(w . x + b). Its affine part w . x + b is one node of the g
 every weight, input and the bias as parents; a ReLU neuron is a single node "ReLU(w·x+b)"
 (`micrograd.ops.relu_affine`), another activation is a node of its own.
 
-Parameters have stable dotted names (``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``),
-and a model saves to and loads from a JSON object mapping those names to numbers. Each
+Parameters have stable dotted names (``layers.0.neurons.3.w.1``, ``layers.0.neurons.3.b``).
+A model saves to a JSON file that records its architecture (the constructor's arguments)
+next to those names and their numbers: ``MLP.load(path)`` builds the model a file
+describes, ``model.load(path)`` sets an existing model's parameters from it. Each
 parameter's label is the short form of its name, set when the module is built
 (``L0.n3.w1``, ``L0.n3.b``), and an unlabelled input leaf is labelled ``x0, x1, ...``
 by its position: pictures of the graph (`micrograd.viz`) show what every box is.
@@ -14,6 +16,8 @@ by its position: pictures of the graph (`micrograd.viz`) show what every box is.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import json
 import math
 import numbers
@@ -22,15 +26,19 @@ import os
 import random
 import secrets
 import stat
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 from micrograd import ops
 from micrograd.conventions import NODE_DATA_READS
 from micrograd.engine import Value, record, to_value
 from micrograd.op import Op
 
-__all__ = ["ACTIVATIONS", "MLP", "Layer", "Module", "Neuron"]
+__all__ = ["ACTIVATIONS", "MLP", "MODEL_FORMAT", "Layer", "Module", "Neuron"]
+
+#: The "format" of a model file that `Module.save` writes.
+MODEL_FORMAT = "micrograd model"
+_FILE_KEYS = {"format", "module", "architecture", "parameters"}
 
 #: Activation names and the op each applies (None: the identity).
 ACTIVATIONS: dict[str, Op | None] = {
@@ -40,6 +48,33 @@ ACTIVATIONS: dict[str, Op | None] = {
     "linear": None,
 }
 _DISPLAY_NAMES = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear"}
+
+
+_M = TypeVar("_M", bound="Module")
+_PathArgument = str | os.PathLike[str]
+
+
+class _Load:
+    """``Cls.load(path)`` builds the module that a file written by `Module.save` describes
+    (its architecture, then its parameters); ``module.load(path)`` sets the parameters
+    of ``module``, which must have the file's architecture. Both return the module.
+
+    A file of the older format, a JSON object of parameter names to numbers as
+    `Module.state_dict` gives, loads into a module (``module.load``). A file that is not
+    a model file (binary, not JSON, a key twice, a parameter missing or extra or not a
+    finite number) raises ValueError naming the file, and changes nothing.
+    """
+
+    @overload
+    def __get__(self, module: None, owner: type[_M]) -> Callable[[_PathArgument], _M]: ...
+
+    @overload
+    def __get__(self, module: _M, owner: type[_M]) -> Callable[[_PathArgument], _M]: ...
+
+    def __get__(self, module: Any, owner: Any) -> Callable[[_PathArgument], Any]:
+        if module is None:
+            return functools.partial(_build_from_file, owner)
+        return functools.partial(_load_into, module)
 
 
 class Module:
@@ -96,25 +131,51 @@ class Module:
         for (_, p), value in zip(named, values):
             p.data = value
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write `state_dict` to ``path`` as a JSON object, atomically.
+    def architecture(self) -> dict[str, Any] | None:
+        """The keyword arguments of the constructor that builds a module of this shape, as
+        `save` records them; None where they are not known (this base class)."""
+        return None
 
-        The JSON goes to a temporary file in the same folder, is flushed to disk, and
-        then replaces ``path`` in one step (``os.replace``): a reader sees the old file or
-        the new one, never a part, and a save that fails (a full disk) leaves the old
-        file as it was.
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the model to ``path`` as a JSON object, atomically::
+
+            {"format": "micrograd model", "module": "MLP",
+             "architecture": {"nin": 2, "nouts": [16, 16, 1], ...},
+             "parameters": {"layers.0.neurons.0.w.0": 0.25, ...}}
+
+        ``parameters`` is `state_dict`. The JSON goes to a temporary file in the same
+        folder, is flushed to disk, and then replaces ``path`` in one step
+        (``os.replace``): a reader sees the old file or the new one, never a part, and a
+        save that fails (a full disk) leaves the old file as it was. A file there that
+        you may not write raises PermissionError and is left as it was.
         """
         state = self.state_dict()
         bad = [name for name, value in state.items() if not math.isfinite(value)]
         if bad:
             raise ValueError(f"cannot save non-finite parameters: {_some(bad)}")
-        text = json.dumps(state, indent=1) + "\n"
+        document = {
+            "format": MODEL_FORMAT,
+            "module": type(self).__name__,
+            "architecture": self.architecture(),
+            "parameters": state,
+        }
+        text = json.dumps(document, indent=1) + "\n"
         target = os.path.realpath(path)  # through a symbolic link: the link stays
+        if os.path.exists(target) and not os.access(target, os.W_OK):
+            # os.replace needs only the folder to be writable: it would replace the file
+            raise PermissionError(
+                errno.EACCES, "you may not write this file, so save leaves it as it was", str(path)
+            )
         folder, name = os.path.split(target)
         temporary = os.path.join(folder, f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         # a new file gets 0o666 less the umask, as with open(path, 'w'); a replaced one
         # keeps its permissions
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except PermissionError:
+            raise PermissionError(
+                errno.EACCES, "you may not write in this file's folder", str(path)
+            ) from None
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
@@ -128,23 +189,103 @@ class Module:
                 os.unlink(temporary)
             raise
 
-    def load(self, path: str | os.PathLike[str]) -> None:
-        """Set the parameters from a JSON file written by `save` (see `load_state_dict`).
+    load = _Load()
+    """``Cls.load(path)`` builds the module a file written by `save` describes, such as
+    ``MLP.load('model.json')``; ``module.load(path)`` sets the parameters of a module of
+    the file's architecture (a file of parameters only, the older format, too). Both
+    return the module; a file that is not a model file raises ValueError naming it."""
 
-        A file that is not such a JSON object raises ValueError and changes nothing.
-        """
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        try:
-            state = json.loads(text, parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as error:  # JSONDecodeError, NaN, too deep
-            raise ValueError(f"{os.fspath(path)}: not a JSON model file: {error}") from None
-        if not isinstance(state, dict):
-            raise ValueError(
-                f"{os.fspath(path)}: expected a JSON object of parameter names to numbers, "
-                f"got a JSON {type(state).__name__}"
-            )
-        self.load_state_dict(state)
+
+def _load_into(module: _M, path: _PathArgument) -> _M:
+    """Set ``module``'s parameters from the file at ``path`` (see `_Load`)."""
+    document = _read_model_file(path)
+    wanted, found = module.architecture(), document["architecture"]
+    kind = type(module).__name__
+    if found is not None and wanted is not None and (document["module"], found) != (kind, wanted):
+        raise ValueError(
+            f"{os.fspath(path)}: the file holds {_call(document['module'], found)}, this model "
+            f"is {_call(kind, wanted)}; {document['module']}.load(path) builds the file's model"
+        )
+    try:
+        module.load_state_dict(document["parameters"])
+    except ValueError as error:
+        raise ValueError(f"{os.fspath(path)}: {error}") from None
+    return module
+
+
+def _build_from_file(cls: type[_M], path: _PathArgument) -> _M:
+    """A new ``cls`` with the architecture and parameters of the file at ``path``."""
+    document, where = _read_model_file(path), os.fspath(path)
+    architecture, kind = document["architecture"], document["module"]
+    if architecture is None:
+        raise ValueError(
+            f"{where}: the file holds parameters without an architecture, which "
+            f"{cls.__name__}.load needs: build the model, then call model.load(path)"
+        )
+    if kind != cls.__name__:
+        raise ValueError(f"{where}: the file holds {kind} parameters, not {cls.__name__} ones")
+    randomness = random.getstate()  # building draws initial weights: give them back
+    try:
+        module = cls(**architecture)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{where}: cannot build {_call(kind, architecture)}: {error}") from None
+    finally:
+        random.setstate(randomness)
+    return _load_into(module, path)
+
+
+def _read_model_file(path: _PathArgument) -> dict[str, Any]:
+    """The file's format, module, architecture and parameters; a file of the older
+    format (parameters only) has no module and a None architecture."""
+    where = os.fspath(path)
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = "\0"
+    if "\0" in text:
+        raise ValueError(f"{where}: not a JSON model file: it holds binary data, not text")
+    try:
+        document = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_no_twice)
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, NaN, too deep, twice
+        raise ValueError(f"{where}: not a JSON model file: {error}") from None
+    if not isinstance(document, dict):
+        raise ValueError(
+            f"{where}: expected a JSON object of parameter names to numbers, "
+            f"got a JSON {type(document).__name__}"
+        )
+    if document.get("format") != MODEL_FORMAT:
+        return {
+            "format": MODEL_FORMAT,
+            "module": None,
+            "architecture": None,
+            "parameters": document,
+        }
+    if set(document) != _FILE_KEYS:
+        raise ValueError(
+            f"{where}: a model file has the keys {sorted(_FILE_KEYS)}, this one {sorted(document)}"
+        )
+    if not isinstance(document["module"], str) or not isinstance(document["parameters"], dict):
+        raise ValueError(f"{where}: a model file's module is a name, its parameters an object")
+    if not isinstance(document["architecture"], (dict, type(None))):
+        raise ValueError(f"{where}: a model file's architecture is an object (or null)")
+    return document
+
+
+def _no_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict; ValueError for a key that it has twice."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice")
+        seen[key] = value
+    return seen
+
+
+def _call(kind: str, architecture: Mapping[str, Any]) -> str:
+    """``MLP(nin=2, nouts=[4, 1], ...)``: the constructor call of an architecture."""
+    return f"{kind}({', '.join(f'{k}={v!r}' for k, v in architecture.items())})"
 
 
 class Neuron(Module):
@@ -175,6 +316,9 @@ class Neuron(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return [*((f"w.{i}", w) for i, w in enumerate(self.w)), ("b", self.b)]
+
+    def architecture(self) -> dict[str, Any]:
+        return {"nin": len(self.w), "activation": self.activation}
 
     def __repr__(self) -> str:
         return f"{_DISPLAY_NAMES[self.activation]}Neuron({len(self.w)})"
@@ -209,6 +353,10 @@ class Layer(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _prefixed("neurons", self.neurons)
+
+    def architecture(self) -> dict[str, Any]:
+        first = self.neurons[0]
+        return {"nin": len(first.w), "nout": len(self.neurons), "activation": first.activation}
 
     def __repr__(self) -> str:
         return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
@@ -263,6 +411,18 @@ class MLP(Module):
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         return _prefixed("layers", self.layers)
+
+    def architecture(self) -> dict[str, Any]:
+        """``nin``, ``nouts`` and the activations; a net without hidden layers records
+        the default hidden activation, which it does not use."""
+        first = self.layers[0].neurons[0]
+        hidden = first.activation if len(self.layers) > 1 else "relu"
+        return {
+            "nin": len(first.w),
+            "nouts": [len(layer.neurons) for layer in self.layers],
+            "activation": hidden,
+            "output_activation": self.layers[-1].neurons[0].activation,
+        }
 
     def __repr__(self) -> str:
         return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

@@ -14,6 +14,8 @@ steps and `step_through(root)` puts a slider over k in Jupyter.
 Only building the DOT source is done here; turning it into a picture needs
 Graphviz's ``dot`` program. Without it the drawing still has its ``.source``,
 Jupyter shows how to install Graphviz, and ``.render()``/``.pipe()`` say the same.
+Every run of ``dot`` stops after the drawing's ``time_limit`` (`DOT_TIME_LIMIT`
+seconds unless set) with a TimeoutError that says how to draw a part of the graph.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import graphviz
 
-from micrograd.engine import Value
+from micrograd.drawing import DOT_TIME_LIMIT, Drawing, GraphvizNotFoundError
+from micrograd.engine import Value, is_constant
 from micrograd.explorer import Explorer, explore
 from micrograd.gradients import Step, local_derivatives
 from micrograd.replay import TrainingReplay
@@ -33,6 +36,7 @@ from micrograd.shown import check_root, input_order, nodes_within, number_text, 
 from micrograd.units import LEVELS, Unit, boxes_of, units_of
 
 __all__ = [
+    "DOT_TIME_LIMIT",
     "Explorer",
     "GraphvizNotFoundError",
     "Step",
@@ -45,56 +49,17 @@ __all__ = [
 
 HIGHLIGHT = "#d62728"  # the edge and nodes of the current step of a trace
 MUTED = "#a0a0a0"  # nodes and edges the backward pass has not reached yet
-INSTALL_HINT = (
-    "Graphviz's `dot` program was not found, so the graph cannot be drawn as a picture: "
-    "install Graphviz (apt install graphviz / brew install graphviz / conda install graphviz)"
-)
 _RANKDIRS = ("LR", "TB", "RL", "BT")
+# dot ranks the nodes, then places them across the ranks, each by network simplex. An
+# edge that spans many ranks becomes a chain of virtual nodes: a leaf that feeds every
+# step of a loop gives thousands of them, and the placing then takes over 100,000 pivots
+# (minutes). The pictures of expressions and networks converge in at most about 8
+# pivots per node; 10 per node leaves them as they were and stops the others in seconds.
+_LAYOUT_LIMITS = {"nslimit": "10", "nslimit1": "10"}
 
 
-# ---------------------------------------------------------------------------
-# The drawing: a Digraph that explains a missing Graphviz instead of failing
-# ---------------------------------------------------------------------------
-
-
-class GraphvizNotFoundError(graphviz.ExecutableNotFound):  # type: ignore[misc]
-    """Graphviz's ``dot`` is not installed; the message says how to install it."""
-
-    def __init__(self, message: str) -> None:
-        RuntimeError.__init__(self, message)
-
-
-class _Drawing(graphviz.Digraph):  # type: ignore[misc]
-    """A `graphviz.Digraph` whose display and rendering explain a missing ``dot``."""
-
-    def pipe(self, *args: Any, **kwargs: Any) -> bytes | str:
-        try:
-            return cast(bytes | str, super().pipe(*args, **kwargs))
-        except graphviz.ExecutableNotFound as error:
-            raise _not_found(error) from error
-
-    def render(self, *args: Any, **kwargs: Any) -> str:
-        try:
-            return cast(str, super().render(*args, **kwargs))
-        except graphviz.ExecutableNotFound as error:
-            raise _not_found(error) from error
-
-    def _repr_mimebundle_(
-        self, include: Any = None, exclude: Any = None, **kwargs: Any
-    ) -> dict[str, bytes | str]:
-        """The picture for Jupyter; without ``dot``, the install hint and the DOT source."""
-        try:
-            return cast(
-                dict[str, bytes | str], super()._repr_mimebundle_(include, exclude, **kwargs)
-            )
-        except graphviz.ExecutableNotFound:
-            return {"text/plain": f"{INSTALL_HINT}.\n{self.source}"}
-
-
-def _not_found(error: graphviz.ExecutableNotFound) -> GraphvizNotFoundError:
-    if isinstance(error, GraphvizNotFoundError):
-        return error
-    return GraphvizNotFoundError(f"{INSTALL_HINT} ({error})")
+def _graph_attributes(rankdir: str) -> dict[str, str]:
+    return {"rankdir": rankdir, **_LAYOUT_LIMITS}
 
 
 # ---------------------------------------------------------------------------
@@ -162,6 +127,7 @@ def draw_dot(
     depth: int | None = None,
     upto: int | None = None,
     level: str = "values",
+    time_limit: float | None = DOT_TIME_LIMIT,
 ) -> graphviz.Digraph:
     """Draw the graph that computes ``root``: Values as records, ops as nodes.
 
@@ -187,14 +153,20 @@ def draw_dot(
     inputs; ``level='layers'`` draws each layer as one record. Every other Value is
     drawn as usual. These levels take no ``local_grads``, ``depth`` or ``upto``.
 
+    A constant (a number lifted into the graph, as the 2 in ``x * 2``) is drawn as its
+    number alone in a small grey box.
+
     Returns a `graphviz.Digraph`: Jupyter displays it; ``.render()``/``.pipe()`` save
-    it; ``.source`` is the DOT text.
+    it; ``.source`` is the DOT text. Each of those runs ``dot``, and stops it with a
+    TimeoutError after ``time_limit`` seconds (None: no limit; the drawing's
+    ``time_limit`` attribute can be changed afterwards).
     """
     check_root(root, "draw_dot")
     if rankdir not in _RANKDIRS:
         raise ValueError(f"draw_dot: rankdir must be one of {_RANKDIRS}, got {rankdir!r}")
     _check_count("max_nodes", max_nodes)
     _check_count("depth", depth)
+    _check_time_limit(time_limit)
     steps = None
     if upto is not None:
         steps = trace_backward(root)
@@ -210,8 +182,23 @@ def draw_dot(
             raise ValueError(f"draw_dot: level must be one of {LEVELS}, got {level!r}")
         if local_grads or depth is not None or upto is not None:
             raise ValueError(f"draw_dot: level={level!r} draws without local_grads, depth or upto")
-        return _draw_units(root, rankdir, show_grad, max_nodes, level)
-    return _draw(root, rankdir, show_grad, local_grads, max_nodes, depth, steps, upto or 0)
+        drawing = _draw_units(root, rankdir, show_grad, max_nodes, level)
+    else:
+        drawing = _draw(root, rankdir, show_grad, local_grads, max_nodes, depth, steps, upto or 0)
+    drawing.time_limit = time_limit
+    return drawing
+
+
+def _check_time_limit(time_limit: Any) -> None:
+    if time_limit is None:
+        return
+    if not isinstance(time_limit, (int, float)) or isinstance(time_limit, bool):
+        raise TypeError(
+            f"draw_dot: time_limit must be a number of seconds or None, "
+            f"got {type(time_limit).__name__}"
+        )
+    if not time_limit > 0:
+        raise ValueError(f"draw_dot: time_limit must be more than 0 seconds, got {time_limit}")
 
 
 def _draw_units(
@@ -240,6 +227,9 @@ def _draw_units(
     for v in order:
         if box[v] is not v:
             continue
+        if is_constant(v):
+            lines.append(f"\t{name(v)}{_attrs(_constant_label(v))}\n")
+            continue
         grad = f"grad {number_text(v.grad)}" if show_grad else ""
         lines.append(f"\t{name(v)} [{record(str(v.label), f'data {number_text(v.data)}', grad)}]\n")
         if v._prev:
@@ -267,8 +257,8 @@ def _draw_units(
                 else f"{len(weights)} weights"
             )
             lines.append(f'\t{name(tail)} -> {u.id} [label="{_quoted_text(text)}" fontsize=10]\n')
-    graph_attr = {"rankdir": rankdir}
-    return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+    graph_attr = _graph_attributes(rankdir)
+    return Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
 
 
 @dataclass
@@ -343,7 +333,7 @@ def _draw(
             "may take a while), or depth=d to draw only the d levels of Values "
             "nearest the root"
         )
-    graph_attr = {"rankdir": rankdir}
+    graph_attr = _graph_attributes(rankdir)
     frame = _frame(index, root, steps, upto, show_grad, room, rankdir)
     captions = list(frame.captions)
     if local_grads:
@@ -357,18 +347,31 @@ def _draw(
     lines: list[str] = []
     current = frame.current
     for node, i in index.items():
+        hot = current is not None and (node is current.node or node is current.to)
+        style = _style(hot, frame.reached_values, node)
+        if is_constant(node):
+            lines.append(f"\tv{i}{_attrs(f'id=v{i}', _constant_label(node), style)}\n")
+            continue
         fields = [_record_text(str(node.label))] if node.label else []
         fields.append(f"data {number_text(node.data)}")
         if show_grad:
             fields.append(f"grad {number_text(frame.grads.get(node, 0.0))}")
-        hot = current is not None and (node is current.node or node is current.to)
-        style = _style(hot, frame.reached_values, node)
         record = 'label="{ ' + " | ".join(fields) + ' }"'
         width = f"width={frame.widths[node]:.3f}" if node in frame.widths else ""
         lines.append(f"\tv{i}{_attrs(f'id=v{i}', record, width, style)}\n")
         if node._prev:
             lines += _op_lines(node, index, frame, local_grads, rankdir)
-    return _Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+    return Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
+
+
+def _constant_label(node: Value) -> str:
+    """A constant's node: its number (``%g``, after its label if it has one) in a small
+    grey box, with no data or grad fields."""
+    text = f"{node.data:g}" if not node.label else f"{node.label} = {node.data:g}"
+    return (
+        f'label="{_quoted_text(text)}" shape=box style="rounded,filled" fillcolor="#f2f2f2" '
+        'color="#a0a0a0" fontsize=12 width=0 height=0 margin="0.08,0.04"'
+    )
 
 
 def _op_lines(

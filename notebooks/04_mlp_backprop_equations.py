@@ -27,6 +27,7 @@ import numpy as np
 
 from micrograd import Value
 from micrograd.nn import MLP
+from micrograd.viz import draw_dot
 
 # %% [markdown]
 # ## Notation and shapes
@@ -108,6 +109,37 @@ Ws, bs = matrices(model)
 for i, (W, b) in enumerate(zip(Ws, bs), 1):
     print(f"layer {i}: W {W.shape}, b {b.shape}")
 
+
+# %% [markdown]
+# ## One neuron, drawn
+#
+# The equations handle a whole layer at once; the engine handles one neuron at a time.
+# Below is the first neuron of layer 1 that is active on the first example, after
+# `backward()` from its output, with the local derivative written where each edge enters
+# its node "ReLU(w·x+b)". Its parameters carry their names (`L0.nj.wk` is weight $k$ of
+# neuron $j$ of the layer the code numbers 0, `L0.nj.b` its bias), the inputs are `x0, x1,
+# x2`, and the bias's cell comes first, then each weight beside its input.
+#
+# **What to look at:** the number on the edge from the weight $w_k$ is the input $x_k$,
+# and the number on the edge from the input $x_k$ is the weight $w_k$. That is one entry
+# of each matrix equation: $\partial L/\partial W_{jk} = \Delta_j A_k$ (error times input)
+# and $\partial L/\partial A_k = \sum_j W_{jk} \Delta_j$ (error times weight, summed over
+# the neurons that read input $k$). Here $L$ is the neuron's own output, so
+# $\Delta_j = g'(z_j) = 1$ for an active ReLU, and the gradients in the boxes are those
+# same numbers.
+
+# %%
+example = [Value(v) for v in X[0]]
+neuron = next(n for n in model.layers[0].neurons if n(example).data > 0)
+out = neuron(example)
+out.label = "out"
+out.backward()
+# the equations for one active neuron and one example: Delta = 1
+assert all(abs(w.grad - x) < 1e-12 for w, x in zip(neuron.w, X[0]))
+assert all(abs(x.grad - w.data) < 1e-12 for x, w in zip(example, neuron.w))
+picture = draw_dot(out, local_grads=True)  # the gradients as they are now
+model.zero_grad()
+picture
 
 # %% [markdown]
 # ## The engine's gradients

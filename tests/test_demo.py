@@ -3,6 +3,7 @@
 import json
 import math
 import random
+import re
 import shutil
 import sys
 import xml.etree.ElementTree as ET
@@ -134,14 +135,43 @@ def test_demo_trains_to_full_accuracy_and_writes_its_files(tmp_path, capsys):
         assert image.shape[:2] == size[::-1]
         assert image.std() > 0.05  # something is drawn, not a blank canvas
 
-    random.seed(0)
-    fresh = MLP(2, [16, 16, 1])
-    fresh.load(out / "model.json")
+    trained = MLP.load(out / "model.json")
     X, y = make_moons(100, noise=0.1, seed=1337)  # the demo's data (default seed)
-    scores = [fresh(x).data for x in X]
+    scores = [trained(x).data for x in X]
     assert all((s > 0) == (label == 1) for s, label in zip(scores, y))
-    assert len(json.loads((out / "model.json").read_text())) == 337
+    document = json.loads((out / "model.json").read_text())
+    assert document["architecture"] == {
+        "nin": 2,
+        "nouts": [16, 16, 1],
+        "activation": "relu",
+        "output_activation": "linear",
+    }
+    assert len(document["parameters"]) == 337  # (2 + 1) 16 + (16 + 1) 16 + (16 + 1) 1
     assert (out / NEURON_FILE).exists()
+
+
+def test_the_printed_loss_is_the_last_point_of_the_plot(tmp_path, capsys, monkeypatch):
+    from micrograd import demo
+
+    figures = []
+    plot_loss = demo._plot_loss
+    monkeypatch.setattr(
+        demo, "_plot_loss", lambda fig, *args: (figures.append(fig), plot_loss(fig, *args))
+    )
+    assert main(["demo", "--steps", "5", "--seed", "3", "--out", str(tmp_path)]) == 0
+    printed = re.search(r"after 5 steps: loss (\d\.\d{4})", capsys.readouterr().out)[1]
+    # the loss of the saved model, by hand: mean hinge max(0, 1 - y s) + 1e-4 sum p^2
+    model = MLP.load(tmp_path / "model.json")
+    X, y = make_moons(100, noise=0.1, seed=3)
+    hinge = sum(max(0.0, 1 - (2 * t - 1) * model(x).data) for x, t in zip(X, y)) / len(X)
+    loss = hinge + 1e-4 * sum(p.data**2 for p in model.parameters())
+    assert printed == f"{loss:.4f}"
+    (fig,) = figures
+    ax = fig.axes[0]
+    (line,) = [line for line in ax.get_lines() if line.get_label() == "loss"]
+    assert list(line.get_xdata()) == list(range(6))  # after 0, 1, ..., 5 steps
+    assert line.get_ydata()[-1] == pytest.approx(loss, rel=1e-12)
+    assert [t.get_text() for t in ax.texts] == [f"{printed} after 5 steps"]
 
 
 def trained_model():

@@ -56,9 +56,14 @@ def test_digits_command_trains_on_a_subset_and_writes_its_files(tmp_path, capsys
         assert imread(out / name).std() > 0.05  # something is drawn
 
     split = load_digits_split(seed=0, limit=300)
-    predicted = numpy_predictions(
-        json.loads((out / "model.json").read_text()), np.array(split.test_x)
-    )
+    document = json.loads((out / "model.json").read_text())
+    assert document["module"] == "MLP" and document["architecture"] == {
+        "nin": 64,
+        "nouts": [32, 10],
+        "activation": "tanh",
+        "output_activation": "linear",
+    }
+    predicted = numpy_predictions(document["parameters"], np.array(split.test_x))
     wrong = int((predicted != np.array(split.test_y)).sum())
     assert int(match[2]) == wrong
     assert float(match[1]) == pytest.approx(100 * (60 - wrong) / 60, abs=0.05)

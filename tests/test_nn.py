@@ -8,6 +8,8 @@ import random
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -228,7 +230,17 @@ def test_save_and_load_round_trip(tmp_path):
         p.data += 0.123456789012345  # biases too, so nothing is left at its start value
     path = tmp_path / "model.json"
     trained.save(path)
-    assert json.loads(path.read_text()) == trained.state_dict()
+    document = json.loads(path.read_text())
+    assert list(document) == ["format", "module", "architecture", "parameters"]
+    assert document["format"] == "micrograd model" and document["module"] == "MLP"
+    assert document["architecture"] == {  # MLP(2, [4, 4, 1], activation="tanh")
+        "nin": 2,
+        "nouts": [4, 4, 1],
+        "activation": "tanh",
+        "output_activation": "linear",
+    }
+    assert list(document["parameters"]) == [name for name, _ in trained.named_parameters()]
+    assert list(document["parameters"].values()) == snapshot(trained)
 
     random.seed(2)
     fresh = MLP(2, [4, 4, 1], activation="tanh")
@@ -261,6 +273,20 @@ def _with_last(value):
 
 BAD_FILES = {
     "not JSON": ("layers.0: 1.0\n", "not a JSON model file"),
+    "binary": ("\x89PNG\r\n\x1a\n\x00\x00", r"bad\.json: not a JSON model file: it holds binary"),
+    "a key twice": (
+        '{"layers.0.neurons.0.w.0": 0.5, "layers.0.neurons.0.w.0": 0.25}',
+        r"bad\.json: not a JSON model file: the key 'layers\.0\.neurons\.0\.w\.0' appears twice",
+    ),
+    "a key twice in the parameters": (
+        '{"format": "micrograd model", "module": "MLP", "architecture": null, '
+        '"parameters": {"a": 1, "a": 2}}',
+        "the key 'a' appears twice",
+    ),
+    "a model file without parameters": (
+        '{"format": "micrograd model", "module": "MLP", "architecture": null}',
+        r"bad\.json: a model file has the keys",
+    ),
     "truncated JSON": ('{"layers.0.neurons.0.w.0": 0.5,', "not a JSON model file"),
     "a JSON list": (json.dumps([0.1, 0.2]), "expected a JSON object"),
     "a missing name": (
@@ -292,8 +318,9 @@ def test_loading_a_bad_file_raises_and_changes_nothing(tmp_path, kind):
     random.seed(9)
     model = MLP(2, [2, 1])
     before = snapshot(model)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=message) as error:
         model.load(path)
+    assert str(path) in str(error.value)
     assert snapshot(model) == before
 
 
@@ -395,6 +422,7 @@ def test_a_save_to_a_full_disk_leaves_the_old_file(tmp_path):
 
 _SAVER = """
 import sys
+from pathlib import Path
 from micrograd.nn import MLP
 path, seed = sys.argv[1], int(sys.argv[2])
 import random
@@ -457,7 +485,7 @@ def test_save_through_a_symbolic_link_writes_its_target(tmp_path):
     model = MLP(2, [1])
     model.save(link)
     assert link.is_symlink()
-    assert _saved(target) == model.state_dict()
+    assert list(_saved(target)["parameters"].values()) == snapshot(model)
 
 
 @pytest.mark.parametrize(
@@ -488,3 +516,130 @@ def test_pickled_model_keeps_working(tmp_path):
     model = MLP(2, [3, 1])
     twin = pickle.loads(pickle.dumps(model))
     assert twin([0.5, -1.0]).data == model([0.5, -1.0]).data
+
+
+# -- model files that build their model -----------------------------------------------
+
+
+def test_load_on_the_class_builds_the_model_the_file_describes(tmp_path):
+    random.seed(3)
+    saved = MLP(3, [5, 2], activation="sigmoid", output_activation="tanh")
+    path = tmp_path / "model.json"
+    saved.save(path)
+    random.seed(4)
+    expected_next = random.random()
+    random.seed(4)
+    built = MLP.load(path)
+    assert random.random() == expected_next  # building it drew no random numbers
+    assert [len(layer.neurons) for layer in built.layers] == [5, 2]
+    assert len(built.layers[0].neurons[0].w) == 3
+    assert [layer.neurons[0].activation for layer in built.layers] == ["sigmoid", "tanh"]
+    assert snapshot(built) == snapshot(saved)
+    x = [0.2, -0.4, 0.9]
+    assert [v.data for v in built.outputs(x)] == [v.data for v in saved.outputs(x)]
+
+
+@pytest.mark.parametrize(
+    ("cls", "arguments"),
+    [(Neuron, dict(nin=3, activation="tanh")), (Layer, dict(nin=2, nout=3, activation="linear"))],
+)
+def test_neurons_and_layers_build_from_their_files_too(tmp_path, cls, arguments):
+    saved = cls(**arguments)
+    saved.save(tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text())["architecture"] == arguments
+    built = cls.load(tmp_path / "m.json")
+    assert type(built) is cls and snapshot(built) == snapshot(saved)
+
+
+def test_load_on_a_model_sets_its_parameters_and_returns_it(tmp_path):
+    random.seed(5)
+    saved = MLP(2, [3, 1])
+    saved.save(tmp_path / "m.json")
+    random.seed(6)
+    model = MLP(2, [3, 1])
+    assert model.load(tmp_path / "m.json") is model
+    assert snapshot(model) == snapshot(saved)
+
+
+def test_load_on_a_model_of_another_architecture_refuses(tmp_path):
+    MLP(2, [3, 1], activation="tanh").save(tmp_path / "m.json")
+    for other in (MLP(2, [3, 1]), MLP(2, [4, 1], activation="tanh")):
+        before = snapshot(other)
+        with pytest.raises(ValueError, match=r"m\.json: the file holds MLP\(nin=2, nouts=\[3, 1\]"):
+            other.load(tmp_path / "m.json")
+        assert snapshot(other) == before
+    with pytest.raises(ValueError, match="holds MLP parameters, not Layer ones"):
+        Layer.load(tmp_path / "m.json")
+
+
+def test_a_file_of_the_older_format_loads_into_a_model(tmp_path):
+    random.seed(7)
+    saved = MLP(2, [2, 1])
+    names = [name for name, _ in saved.named_parameters()]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(dict(zip(names, snapshot(saved)))))  # name -> number
+    model = MLP(2, [2, 1])
+    model.load(path)
+    assert snapshot(model) == snapshot(saved)
+    with pytest.raises(ValueError, match=r"old\.json: the file holds parameters without an arch"):
+        MLP.load(path)
+
+
+@pytest.mark.parametrize(
+    ("architecture", "message"),
+    [
+        ('{"nin": 0, "nouts": [1]}', "nin must be a positive integer"),
+        ('{"nin": 2, "nouts": [1], "depth": 3}', "unexpected keyword argument 'depth'"),
+        ("[2, [1]]", "architecture is an object"),
+    ],
+)
+def test_a_file_whose_architecture_cannot_be_built_says_why(tmp_path, architecture, message):
+    path = tmp_path / "m.json"
+    path.write_text(
+        f'{{"format": "micrograd model", "module": "MLP", "architecture": {architecture}, '
+        '"parameters": {}}'
+    )
+    with pytest.raises(ValueError, match=message) as error:
+        MLP.load(path)
+    assert str(path) in str(error.value)
+
+
+_SAVE_OVER = """
+import os, sys
+from micrograd.nn import MLP
+if len(sys.argv) > 2:
+    os.setgid(65534)
+    os.setuid(65534)  # root writes any file: save as a user who may not write this one
+try:
+    MLP(2, [1]).save(sys.argv[1])
+except PermissionError as error:
+    print("refused:", error.errno, error.filename, error.strerror)
+"""
+
+
+@pytest.mark.parametrize("locked", ["file", "folder"])
+def test_save_where_you_may_not_write_raises_and_leaves_the_file(locked):
+    as_root = os.geteuid() == 0
+    with tempfile.TemporaryDirectory() as shared:  # in /tmp, which every user may enter
+        folder = Path(shared)
+        path = folder / "model.json"
+        MLP(2, [1]).save(path)
+        old = path.read_bytes()
+        # root may write anything: the save runs as another user, for whom the file
+        # (root's, 0o644) or the folder (root's, 0o755) is read-only
+        os.chmod(path, (0o644 if as_root else 0o444) if locked == "file" else 0o666)
+        os.chmod(folder, 0o777 if locked == "file" else 0o755 if as_root else 0o555)
+        try:
+            result = subprocess.run(
+                [sys.executable, "-c", _SAVE_OVER, str(path), *(["drop"] if as_root else [])],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+            )
+        finally:
+            os.chmod(folder, 0o755)
+        assert result.stdout.startswith(f"refused: 13 {path} you may not write"), result.stderr
+        assert ("folder" in result.stdout) == (locked == "folder")
+        assert path.read_bytes() == old
+        assert sorted(p.name for p in folder.iterdir()) == ["model.json"]
