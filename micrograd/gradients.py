@@ -46,7 +46,8 @@ class Step:
 
 
 def _describe(v: Value, name: str) -> str:
-    text = repr(name or v.label) if name or v.label else f"Value(data={v.data!r})"
+    shown = name or v.label
+    text = repr(shown) if shown else f"Value(data={v.data!r})"
     return f"{text} ({v._op})" if v._prev else text
 
 

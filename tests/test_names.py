@@ -77,6 +77,8 @@ def test_the_lecture_neuron_has_one_name_per_value_in_every_view():
     expected.update({x1w1: "x1*w1", x2w2: "x2*w2", s: "x1*w1+x2*w2", n: "x1*w1+x2*w2+b"})
     expected[o] = "v4"  # tanh(x1*w1+x2*w2+b) is too long: the fifth interior node's id
     check_views(o, expected)
+    first = trace_backward(o)[0]  # its repr names both ends as the views do
+    assert repr(first).startswith("Step(node='v4' (tanh), to='x1*w1+x2*w2+b' (+), slot=0,")
     params, assigned = code_names(o)
     assert params == ["x1", "w1", "x2", "w2", "b"]
     # every interior node has a stable id; the code names it so, as the views do for o
