@@ -4,7 +4,7 @@ explorer, `micrograd.viz.trace_backward` and `micrograd.codegen.to_python`.
 A Value is called by its label. An unlabelled one is called by its neuron
 (`micrograd.units`: ``L1.n0`` for a neuron's output, ``L1.n0.z`` for its w·x+b), else by
 its expression where that is short and its inputs have names of their own (``x1*w1``,
-``tanh(n)``), else by its stable id; an unlabelled constant by its number.
+``tanh(n)``), else by its stable id; an unlabelled constant by its number (to 6 digits).
 
 Every Value that is not a constant and whose label will not do as a Python name (not
 an identifier Python reads as written, a keyword, or another Value's label too; an
@@ -77,8 +77,15 @@ def graph_names(root: Value) -> GraphNames:
     binding: dict[Value, int] = {}
     for v in nodes:  # inputs before outputs: an expression reads its inputs' names
         if v not in shown:
-            shown[v] = repr(real(v.data)) if is_constant(v) else _expression(v, shown, ids, binding)
+            shown[v] = _number(v.data) if is_constant(v) else _expression(v, shown, ids, binding)
     return GraphNames(shown, ids)
+
+
+def _number(x: object) -> str:
+    """A constant's name: its number as Python writes it, or to 6 digits where that is
+    longer than 8 characters (14.684 for 14.683999140631522)."""
+    text = repr(real(x))
+    return text if len(text) <= 8 else f"{real(x):.6g}"
 
 
 def _python_name(v: Value, uses: Counter[str]) -> bool:

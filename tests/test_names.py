@@ -131,3 +131,11 @@ def test_ids_skip_labels_and_expressions_keep_their_order():
     assert graph_names(left).shown[left] == "a-v0-c"
     square = (a + b) ** 2
     assert graph_names(square).shown[square] == "(a+v0)**2"
+
+
+def test_constants_are_named_by_their_numbers():
+    x = Value(1.0, "x")
+    doubled, shifted = x * 2, x + 14.683999140631522
+    assert graph_names(doubled).shown[doubled] == "x*2.0"
+    assert graph_names(shifted).shown[shifted] == "x+14.684"  # to 6 digits where longer
+    assert doubled._prev[1] not in graph_names(doubled).ids  # a literal in code: no id

@@ -193,7 +193,12 @@
       }
       var g = d.edge(svg, e.id, e.points, title), u = level.units[e.to];
       // a neuron's weight is written on its edge, where the neuron has few enough inputs
-      if (u && u.inputs.length > WEIGHTS_SHOWN) { g.classList.add("mg-dense"); }
+      if (u && u.inputs.length > WEIGHTS_SHOWN) {
+        g.classList.add("mg-dense");
+        // culled by its box alone: the many faint edges into a wide neuron cross the view
+        // as a bundle, and showing and hiding them one by one as it scrolls costs more
+        g.mgParts = null;
+      }
       if (u && u.neuron && u.inputs.length <= WEIGHTS_SHOWN) {
         var w = u.weights[Number(e.id.split("_")[1])][0], n = e.points.length;
         d.weights.push({ id: w, text: make("text", { x: e.points[n - 2] - 6,
