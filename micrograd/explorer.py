@@ -32,6 +32,7 @@ from micrograd.engine import Value, is_constant, op_of, topological_order
 from micrograd.gradients import Step, local_derivatives
 from micrograd.jsformula import NotTranslatable, op_spec
 from micrograd.layout import COLUMN_GAP, Edge, layered_layout
+from micrograd.names import graph_names
 from micrograd.op import Formula
 from micrograd.scalars import real
 from micrograd.shown import check_root, input_order, nodes_within, number_text, trace_backward
@@ -42,7 +43,6 @@ __all__ = ["Explorer", "explore"]
 CHAR = 7.8  # the width of a character of the page's 13px monospace font, in pixels
 LINE = 17.0  # the height of a line of text
 CELL = 20.0  # the height of one input's cell in an op box
-SHORT = 14  # the longest expression shown as an unlabelled Value's name
 NEURON_LEVEL_FROM = 60  # a graph of more Values that has neurons opens at neuron level
 WEIGHTS_SHOWN = 8  # a neuron with at most this many inputs has its weights on its edges
 WEIGHT_GAP = 120.0  # the gap between columns where weights are written on edges
@@ -170,42 +170,6 @@ def explore(
 
 
 # ---------------------------------------------------------------------------
-# Names
-# ---------------------------------------------------------------------------
-
-_INFIX = ("+", "-", "*", "/")
-
-
-def _names(root: Value, index: dict[Value, int], neurons: list[Unit]) -> dict[Value, str]:
-    """What each Value is called on the page: its label; else a neuron's output its
-    neuron's name (``L1.n0``) and a neuron's w·x+b that name and ``.z``; else, for an
-    interior Value whose inputs are named, its expression where that is short
-    (``x1*w1``, ``tanh(n)``); else ``#i`` by its number in the page."""
-    names: dict[Value, str] = {}
-    for v in sorted(index, key=index.__getitem__, reverse=True):  # inputs before outputs
-        names[v] = str(v.label) or f"#{index[v]}"
-    for u in neurons:
-        for v, name in ((u.sums[0], f"{u.name}.z"), (u.outputs[0], u.name)):
-            if not v.label and v in index:
-                names[v] = name
-    for v in reversed(topological_order(root)):
-        if v not in index or names[v] != f"#{index[v]}" or not all(p in index for p in v._prev):
-            continue
-        parts = [names[p] for p in v._prev]
-        if len(parts) == 2 and v._op in _INFIX:
-            text = f"{parts[0]}{v._op}{parts[1]}"
-        elif len(parts) == 1 and v._op.startswith("**"):
-            text = f"{parts[0]}{v._op}"
-        elif len(parts) == 1:
-            text = f"{v._op}({parts[0]})"
-        else:
-            continue
-        if len(text) <= SHORT and "#" not in text:
-            names[v] = text
-    return names
-
-
-# ---------------------------------------------------------------------------
 # The local derivative's formula, with numbers
 # ---------------------------------------------------------------------------
 
@@ -287,7 +251,7 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
     level, its boxes, edges and steps."""
     forward = [v for v in reversed(topological_order(root)) if v in index]
     neurons = units_of(forward, "neurons")
-    names = _names(root, index, neurons)
+    names = graph_names(root).shown
     order = sorted(index, key=index.__getitem__)
     values = {
         f"v{index[v]}": {

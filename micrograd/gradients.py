@@ -21,7 +21,9 @@ __all__ = ["Step", "backprop", "local_derivatives"]
 class Step:
     """One edge of the backward pass: ``to`` (input ``slot`` of ``node``) gets
     ``contribution = grad * local``, with ``grad`` = d root / d node and ``local`` =
-    d node / d to, which takes its accumulator from ``before`` to ``after``."""
+    d node / d to, which takes its accumulator from ``before`` to ``after``.
+    ``node_name`` and ``to_name`` are what the views call the two (`micrograd.names`;
+    empty where the walk did not name them)."""
 
     node: Value
     to: Value
@@ -31,17 +33,21 @@ class Step:
     contribution: Any
     before: Any
     after: Any
+    node_name: str = ""
+    to_name: str = ""
 
     def __repr__(self) -> str:
+        node, to = _describe(self.node, self.node_name), _describe(self.to, self.to_name)
         return (
-            f"Step(node={_describe(self.node)}, to={_describe(self.to)}, slot={self.slot}, "
+            f"Step(node={node}, to={to}, slot={self.slot}, "
             f"grad={self.grad!r}, local={self.local!r}, contribution={self.contribution!r}, "
             f"before={self.before!r}, after={self.after!r})"
         )
 
 
-def _describe(v: Value) -> str:
-    text = repr(v.label) if v.label else f"Value(data={v.data!r})"
+def _describe(v: Value, name: str) -> str:
+    shown = name or v.label
+    text = repr(shown) if shown else f"Value(data={v.data!r})"
     return f"{text} ({v._op})" if v._prev else text
 
 

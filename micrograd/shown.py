@@ -5,11 +5,13 @@ and numbers as text."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from micrograd import ops
 from micrograd.engine import Value
 from micrograd.gradients import Step, backprop
+from micrograd.names import graph_names
 from micrograd.scalars import real
 
 __all__ = ["check_root", "input_order", "nodes_within", "number_text", "trace_backward"]
@@ -36,11 +38,17 @@ def trace_backward(root: Value) -> list[Step]:
     1.0 and every other accumulator, leaves included, starts at 0 (``backward``
     itself resets the interior nodes but lets leaves accumulate across calls). It is
     the engine's own walk (`micrograd.gradients.backprop`) with every edge recorded, so
-    replaying the steps adds the same numbers in the same order as ``backward``.
+    replaying the steps adds the same numbers in the same order as ``backward``. Each
+    step names its two Values as every view does (`micrograd.names.graph_names`).
     """
     check_root(root, "trace_backward")
+    names = graph_names(root).shown
     steps: list[Step] = []
-    backprop(root, 1.0, on_step=steps.append)
+
+    def record(step: Step) -> None:
+        steps.append(replace(step, node_name=names[step.node], to_name=names[step.to]))
+
+    backprop(root, 1.0, on_step=record)
     return steps
 
 

@@ -1,7 +1,8 @@
 """Pictures of the computation graph and of the backward pass, drawn with Graphviz.
 
-`draw_dot(root)` draws every Value as a record ``{ label | data | grad }`` and every
-op as its own small node between its inputs and its output, as in the lecture.
+`draw_dot(root)` draws every Value as a record ``{ name | data | grad }`` (named as
+every view names it, `micrograd.names`) and every op as its own small node between its
+inputs and its output, as in the lecture.
 `trace_backward(root)` lists the steps of the backward pass one edge at a time:
 for an op node n with input p, the step adds
 
@@ -31,6 +32,7 @@ from micrograd.drawing import DOT_TIME_LIMIT, Drawing, GraphvizNotFoundError
 from micrograd.engine import Value, is_constant
 from micrograd.explorer import Explorer, explore
 from micrograd.gradients import Step, local_derivatives
+from micrograd.names import graph_names
 from micrograd.replay import TrainingReplay
 from micrograd.shown import check_root, input_order, nodes_within, number_text, trace_backward
 from micrograd.units import LEVELS, Unit, boxes_of, units_of
@@ -131,8 +133,9 @@ def draw_dot(
 ) -> graphviz.Digraph:
     """Draw the graph that computes ``root``: Values as records, ops as nodes.
 
-    Each Value shows ``{ label | data | grad }`` (no label part when the label is
-    empty, no grad part with ``show_grad=False``); each op is a node named by its
+    Each Value shows ``{ name | data | grad }`` (no grad part with ``show_grad=False``),
+    named as every view names it (`micrograd.names`: its label, else its neuron, its
+    short expression or its stable id); each op is a node named by its
     ``_op`` between its inputs and its output. ``rankdir`` is the direction of flow
     ('LR', 'TB', 'RL' or 'BT').
 
@@ -215,6 +218,7 @@ def _draw_units(
     order = sorted(index, key=index.__getitem__)
     units = units_of(reversed(order), level)
     box = boxes_of(order, units)
+    names = graph_names(root).shown
 
     def name(b: Value | Unit) -> str:
         return b.id if isinstance(b, Unit) else f"v{index[b]}"
@@ -231,7 +235,7 @@ def _draw_units(
             lines.append(f"\t{name(v)}{_attrs(_constant_label(v))}\n")
             continue
         grad = f"grad {number_text(v.grad)}" if show_grad else ""
-        lines.append(f"\t{name(v)} [{record(str(v.label), f'data {number_text(v.data)}', grad)}]\n")
+        lines.append(f"\t{name(v)} [{record(names[v], f'data {number_text(v.data)}', grad)}]\n")
         if v._prev:
             lines.append(f'\tv{index[v]}op [label="{_quoted_text(v._op)}" shape=ellipse]\n')
             lines.append(f"\tv{index[v]}op -> v{index[v]}\n")
@@ -277,6 +281,7 @@ class _Frame:
 
 def _frame(
     index: dict[Value, int],
+    names: dict[Value, str],
     root: Value,
     steps: list[Step] | None,
     upto: int,
@@ -287,7 +292,7 @@ def _frame(
     if steps is None:
         frame = _Frame({v: v.grad for v in index})
         if room is not None:
-            frame.widths = _widest_records(index, root, room, rankdir)
+            frame.widths = _widest_records(index, names, root, room, rankdir)
         return frame
     done = steps[:upto]
     grads = {root: 1.0}
@@ -299,7 +304,7 @@ def _frame(
         {(s.node, s.slot) for s in done},
         done[-1] if done else None,
         _step_caption(steps, upto),
-        _widest_records(index, root, steps, rankdir) if show_grad else {},
+        _widest_records(index, names, root, steps, rankdir) if show_grad else {},
     )
 
 
@@ -334,7 +339,8 @@ def _draw(
             "nearest the root"
         )
     graph_attr = _graph_attributes(rankdir)
-    frame = _frame(index, root, steps, upto, show_grad, room, rankdir)
+    names = graph_names(root).shown
+    frame = _frame(index, names, root, steps, upto, show_grad, room, rankdir)
     captions = list(frame.captions)
     if local_grads:
         captions.append("local derivative d out / d input where each edge enters its op")
@@ -352,8 +358,7 @@ def _draw(
         if is_constant(node):
             lines.append(f"\tv{i}{_attrs(f'id=v{i}', _constant_label(node), style)}\n")
             continue
-        fields = [_record_text(str(node.label))] if node.label else []
-        fields.append(f"data {number_text(node.data)}")
+        fields = [_record_text(names[node]), f"data {number_text(node.data)}"]
         if show_grad:
             fields.append(f"grad {number_text(frame.grads.get(node, 0.0))}")
         record = 'label="{ ' + " | ".join(fields) + ' }"'
@@ -445,12 +450,8 @@ def _step_caption(steps: list[Step], upto: int) -> list[str]:
     return [
         f"after step {upto} of {len(steps)} of the backward pass",
         f"{number_text(s.grad)} × {number_text(s.local)} = {number_text(s.contribution)}, "
-        f"into the gradient of {_name(s.to)}: {number_text(s.before)} → {number_text(s.after)}",
+        f"into the gradient of {s.to_name}: {number_text(s.before)} → {number_text(s.after)}",
     ]
-
-
-def _name(node: Value) -> str:
-    return str(node.label) if node.label else f"the Value of data {number_text(node.data)}"
 
 
 def _step_caption_width(steps: list[Step], captions: list[str]) -> float:
@@ -479,7 +480,7 @@ def _text_width(text: str) -> float:
 
 
 def _widest_records(
-    index: dict[Value, int], root: Value, steps: list[Step], rankdir: str
+    index: dict[Value, int], names: dict[Value, str], root: Value, steps: list[Step], rankdir: str
 ) -> dict[Value, float]:
     """Each record's width in inches, the widest it gets in any frame of ``steps``, so
     that every frame has the same layout: ``width`` is a minimum for dot."""
@@ -490,7 +491,7 @@ def _widest_records(
             grads[s.to].append(s.after)
     widths = {}
     for node, seen in grads.items():
-        fields = [max(map(_text_width, str(node.label).splitlines()))] if node.label else []
+        fields = [max(map(_text_width, names[node].splitlines()))]
         fields.append(_text_width(f"data {number_text(node.data)}"))
         fields.append(max(_text_width(f"grad {number_text(g)}") for g in seen))
         padded = [w + 16 for w in fields]

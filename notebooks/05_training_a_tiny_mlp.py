@@ -36,7 +36,7 @@ from micrograd.datasets import make_moons
 from micrograd.losses import cross_entropy, hinge, l2
 from micrograd.nn import MLP
 from micrograd.optim import SGD, Adam
-from micrograd.viz import TrainingReplay
+from micrograd.viz import TrainingReplay, explore
 
 # %% [markdown]
 # ## The data: two interleaving half moons
@@ -95,6 +95,23 @@ def loss_and_accuracy(model):
     accuracy = np.mean([(s.data > 0) == (t > 0) for s, t in zip(scores, y)])
     return loss, accuracy
 
+
+# %% [markdown]
+# ## One example's backward pass, neuron by neuron
+#
+# Before any training, take the first point alone: its hinge loss is one graph of a few
+# hundred Values, and `explore` opens it at the level of neurons, one box per neuron with
+# its output's data and gradient. Press "next" (or the right arrow key) to send the
+# gradient back one neuron at a time: each step lists what it adds to every input and
+# weight of that neuron. Click a neuron to open its scalar graph in place (its weights,
+# w·x+b and ReLU); the buttons switch to one box per layer or to every Value, and
+# hovering a box shows its name, data and gradient to full precision.
+
+# %%
+first_loss = hinge([model(X[0])], [y[0]])
+print(f"the loss of point 0 alone: {first_loss.data:.4f}")
+assert first_loss.data > 0  # a point the untrained model gets wrong: gradients to follow
+explore(first_loss, max_nodes=None)
 
 # %% [markdown]
 # Each step: forward pass on all 100 points, `zero_grad()` (gradients of parameters

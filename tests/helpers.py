@@ -8,6 +8,7 @@ test in the module still runs.
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 import shutil
 import tempfile
@@ -106,3 +107,10 @@ def lecture_neuron() -> dict[str, Any]:
     o = n.tanh()
     o.label = "o"
     return dict(x1=x1, x2=x2, w1=w1, w2=w2, b=b, x1w1=x1w1, x2w2=x2w2, s=s, n=n, o=o)
+
+
+def page_data(page: Any) -> dict[str, Any]:
+    """The JSON an explorer page's script reads."""
+    text = page.fragment.split('class="mg-data">', 1)[1].split("</script>", 1)[0]
+    data: dict[str, Any] = json.loads(text)
+    return data

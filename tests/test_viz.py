@@ -8,7 +8,6 @@ each test.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import re
 import shutil
@@ -34,7 +33,7 @@ from micrograd.viz import (
     trace_backward,
 )
 
-from helpers import lecture_neuron
+from helpers import lecture_neuron, page_data
 
 REPO = Path(__file__).resolve().parent.parent
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -187,9 +186,10 @@ def test_unlabelled_values_and_show_grad_false():
     x = Value(1.5) * Value(2.0)
     svg = render(draw_dot(x, show_grad=False))
     fields = sorted(tuple(texts(n)) for n in value_nodes(svg))
-    assert fields == [("data 1.5000",), ("data 2.0000",), ("data 3.0000",)]
+    # unlabelled, each is named by its stable id: the leaves from the left, then the product
+    assert fields == [("v0", "data 1.5000"), ("v1", "data 2.0000"), ("v2", "data 3.0000")]
     svg = render(draw_dot(x))
-    assert all(len(texts(n)) == 2 for n in value_nodes(svg))
+    assert all(len(texts(n)) == 3 for n in value_nodes(svg))
 
 
 def test_op_nodes_are_named_by_the_op():
@@ -302,7 +302,7 @@ def test_gradients_that_are_values_are_drawn_by_their_data():
     ],
 )
 def test_number_format(value, text):
-    assert f'label="{{ data {text} | grad 0.0000 }}"' in draw_dot(Value(value)).source
+    assert f'label="{{ v0 | data {text} | grad 0.0000 }}"' in draw_dot(Value(value)).source
 
 
 # ---------------------------------------------------------------------------
@@ -570,8 +570,8 @@ def test_too_many_nodes_explains_how_to_draw_anyway():
     assert "max_nodes=None" in str(error.value) and "depth=" in str(error.value)
     with pytest.raises(ValueError, match="31 Value nodes"):
         draw_dot(tanh_chain(30), max_nodes=30)
-    assert draw_dot(tanh_chain(30), max_nodes=31).source.count("tanh") == 30
-    assert draw_dot(tanh_chain(600), max_nodes=None).source.count("tanh") == 600
+    assert draw_dot(tanh_chain(30), max_nodes=31).source.count('label="tanh"') == 30
+    assert draw_dot(tanh_chain(600), max_nodes=None).source.count('label="tanh"') == 600
 
 
 def test_depth_draws_the_levels_nearest_the_root():
@@ -764,12 +764,6 @@ def test_lecture_neuron_numbers_sit_on_their_own_edges():
 # ---------------------------------------------------------------------------
 
 
-def page_data(page) -> dict:
-    """The JSON the explorer's script reads."""
-    text = page.fragment.split('class="mg-data">', 1)[1].split("</script>", 1)[0]
-    return json.loads(text)
-
-
 def test_explore_needs_no_graphviz(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))  # no dot on the path
     g = lecture_neuron()
@@ -793,9 +787,9 @@ def test_unlabelled_values_are_named_by_short_expressions():
     y = (x * w).tanh() + (x**2).exp()
     data = page_data(explore(y))
     names = sorted(v["name"] for v in data["values"].values())
-    # the sum's expression would be longer than a box: it gets its number on the page
-    (long_name,) = [n for n in names if n.startswith("#")]
-    assert names == sorted(["x", "w", "x*w", "tanh(x*w)", "x**2", "exp(x**2)", long_name])
+    # the sum's expression would be longer than a box: it gets its stable id, v4 as the
+    # fifth of the five unlabelled Values the forward pass computes
+    assert names == sorted(["x", "w", "x*w", "tanh(x*w)", "x**2", "exp(x**2)", "v4"])
 
 
 def test_parameters_and_inputs_of_a_network_are_named():

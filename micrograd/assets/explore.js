@@ -67,6 +67,22 @@
     }
     return d;
   }
+  // The places of short pieces of an edge's curve (as curve draws it), each [left, top,
+  // right, bottom]: a long edge is near a part of the picture only where a piece is.
+  function parts(p) {
+    var out = [];
+    for (var i = 2; i < p.length; i += 2) {
+      var xa = p[i - 2], ya = p[i - 1], xb = p[i], yb = p[i + 1], mid = (xa + xb) / 2;
+      var x = xa, y = ya;
+      for (var k = 1; k <= 8; k++) {
+        var t = k / 8, u = 1 - t, a = u * u * u + 3 * u * u * t, b = 1 - a;
+        var nx = (u * u * u) * xa + 3 * u * t * mid + (t * t * t) * xb, ny = a * ya + b * yb;
+        out.push([Math.min(x, nx), Math.min(y, ny), Math.max(x, nx), Math.max(y, ny)]);
+        x = nx; y = ny;
+      }
+    }
+    return out;
+  }
   function nameOf(L, id) {
     if (values[id]) { return values[id].name; }
     if (ops[id]) { return ops[id].name + " (making " + values[id.slice(0, -2)].name + ")"; }
@@ -75,24 +91,36 @@
 
   // A drawing: its shapes (each tagged with the id it shows), a Value's texts, op cells.
   function Drawing(L, svg) {
-    this.level = L; this.svg = svg; this.list = []; this.texts = []; this.cells = {};
+    this.level = L; this.svg = svg; this.list = []; this.cells = {};
     this.units = []; this.edgeOf = {}; this.inner = {}; this.weights = []; this.locals = []; this.version = -1;
+    this.byId = {}; this.pieces = [];
   }
-  Drawing.prototype.tag = function (el, id) { el.mgId = id; this.list.push(el); return el; };
+  // A shape, tagged with the id it shows and its place [left, top, right, bottom] in the
+  // picture (the first shape of an id is the one a step scrolls into view).
+  Drawing.prototype.tag = function (el, id, place) {
+    el.mgId = id; el.mgPlace = place; this.list.push(el);
+    if (!this.byId[id]) { this.byId[id] = el; }
+    return el;
+  };
   Drawing.prototype.edge = function (parent, id, points, title) {
-    var g = this.tag(make("g", { "class": "mg-edge", "data-id": id }, parent), id);
+    var xs = points.filter(function (c, i) { return i % 2 === 0; });
+    var ys = points.filter(function (c, i) { return i % 2 === 1; });
+    var place = [Math.min.apply(null, xs), Math.min.apply(null, ys),
+      Math.max.apply(null, xs), Math.max.apply(null, ys)];
+    var g = this.tag(make("g", { "class": "mg-edge", "data-id": id }, parent), id, place);
+    g.mgParts = parts(points);
     make("title", {}, g, title);
     make("path", { d: curve(points), "marker-end": "url(#" + root.id + "-arrow)" }, g);
     return g;
   };
   Drawing.prototype.value = function (parent, id, x, y, w) {
     var v = values[id], g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
-      transform: "translate(" + x + "," + y + ")" }, parent), id);
+      transform: "translate(" + x + "," + y + ")" }, parent), id, [x, y, x + w, y + 59]);
     var title = make("title", {}, g);
     make("rect", { width: w, height: 59, rx: 4 }, g);
     make("text", { x: 8, y: 18, "class": "mg-label" }, g, v.name);
-    this.texts.push({ id: id, data: make("text", { x: 8, y: 35 }, g),
-      grad: make("text", { x: 8, y: 52 }, g), title: title });
+    g.mgText = { id: id, data: make("text", { x: 8, y: 35 }, g),
+      grad: make("text", { x: 8, y: 52 }, g), title: title };
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
     if (!v.op && !data.edit) {
@@ -105,7 +133,8 @@
   };
   Drawing.prototype.op = function (parent, id, x, y) {
     var o = ops[id], g = this.tag(make("g", { "class": "mg-op", "data-id": id,
-      transform: "translate(" + x + "," + y + ")" }, parent), id), self = this;
+      transform: "translate(" + x + "," + y + ")" }, parent), id, [x, y, x + o.w, y + o.h]);
+    var self = this;
     make("title", {}, g, o.name + ", making " + values[id.slice(0, -2)].name +
       ": each cell is the local derivative for the edge that enters it");
     make("rect", { x: o.cw, width: o.w - o.cw, height: o.h, "class": "mg-opname" }, g);
@@ -113,6 +142,8 @@
       o.name);
     o.cells.forEach(function (c) {
       var cg = make("g", { "class": "mg-cell", "data-slot": c.slot }, g);
+      cg.mgPlace = [x, y + c.y - 10, x + o.cw, y + c.y + 10];
+      self.pieces.push(cg);  // a tall op's cells come and go with the view, one by one
       make("rect", { y: c.y - 10, width: o.cw, height: 20 }, cg);
       self.locals.push({ cell: c, key: id + ":" + c.slot, text: make("text", { x: o.cw - 6,
         y: c.y + 5, "text-anchor": "end" }, cg, c.local[0]) });
@@ -125,7 +156,8 @@
   };
   Drawing.prototype.unit = function (parent, id, b) {
     var u = levels[this.level].units[id], g = this.tag(make("g", { "class": "mg-unit",
-      "data-id": id, transform: "translate(" + b[0] + "," + b[1] + ")" }, parent), id);
+      "data-id": id, transform: "translate(" + b[0] + "," + b[1] + ")" }, parent), id,
+      [b[0], b[1], b[0] + b[2], b[1] + b[3]]);
     make("title", {}, g, u.name + ": " + u.op + (u.neuron ? " (click to open it)" : ""));
     make("rect", { width: b[2], height: b[3], rx: 8 }, g);
     make("text", { x: 8, y: 18, "class": "mg-label" }, g, u.name);
@@ -161,7 +193,12 @@
       }
       var g = d.edge(svg, e.id, e.points, title), u = level.units[e.to];
       // a neuron's weight is written on its edge, where the neuron has few enough inputs
-      if (u && u.inputs.length > WEIGHTS_SHOWN) { g.classList.add("mg-dense"); }
+      if (u && u.inputs.length > WEIGHTS_SHOWN) {
+        g.classList.add("mg-dense");
+        // culled by its box alone: the many faint edges into a wide neuron cross the view
+        // as a bundle, and showing and hiding them one by one as it scrolls costs more
+        g.mgParts = null;
+      }
       if (u && u.neuron && u.inputs.length <= WEIGHTS_SHOWN) {
         var w = u.weights[Number(e.id.split("_")[1])][0], n = e.points.length;
         d.weights.push({ id: w, text: make("text", { x: e.points[n - 2] - 6,
@@ -470,19 +507,9 @@
       });
       d.version = version;
     }
-    d.list.forEach(function (el) {
-      var hot = !!now.hot[el.mgId], muted = !hot && !now.reached[el.mgId];
-      if (el.mgHot !== hot) { el.classList.toggle("mg-hot", hot); el.mgHot = hot; }
-      if (el.mgMuted !== muted) { el.classList.toggle("mg-muted", muted); el.mgMuted = muted; }
-    });
-    d.texts.forEach(function (t) {
-      var v = values[t.id], shown = backwardMode || now.reached[t.id];
-      var grad = now.grads[t.id] || data.zero;
-      put(t.data, "data " + (shown ? v.data[0] : "?"));
-      put(t.grad, "grad " + (backwardMode ? grad[0] : "·"));
-      put(t.title, v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
-        (backwardMode ? "\ngrad " + grad[1] : ""));
-    });
+    // a shape out of view (see cull) is painted when it comes near
+    d.now = now;
+    d.list.forEach(function (el) { if (el.mgNear !== false) { paintShape(el, now); } });
     d.units.forEach(function (u) {
       u.rows.forEach(function (r) {
         var shown = backwardMode || now.reached[r.id], grad = now.grads[r.id] || data.zero;
@@ -501,6 +528,22 @@
     if (d.lit) { d.lit.forEach(function (c) { c.classList.remove("mg-hot"); }); }
     d.lit = now.cells.map(function (c) { return d.cells[c]; }).filter(Boolean);
     d.lit.forEach(function (c) { c.classList.add("mg-hot"); });
+  }
+
+  function paintShape(el, now) {
+    var hot = !!now.hot[el.mgId], muted = !hot && !now.reached[el.mgId];
+    if (el.mgHot !== hot) { el.classList.toggle("mg-hot", hot); el.mgHot = hot; }
+    if (el.mgMuted !== muted) { el.classList.toggle("mg-muted", muted); el.mgMuted = muted; }
+    if (el.mgText) { paintText(el.mgText, now); }
+  }
+  function paintText(t, now) {
+    var backwardMode = state.mode === "backward";
+    var v = values[t.id], shown = backwardMode || now.reached[t.id];
+    var grad = now.grads[t.id] || data.zero;
+    put(t.data, "data " + (shown ? v.data[0] : "?"));
+    put(t.grad, "grad " + (backwardMode ? grad[0] : "·"));
+    put(t.title, v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
+      (backwardMode ? "\ngrad " + grad[1] : ""));
   }
 
   function render() {
@@ -522,33 +565,78 @@
 
   // When the graph overflows its box, scroll it so the step is in view: along each axis,
   // stay if the step is visible already, else centre it. A step longer than the box (an
-  // edge across the picture) is centred on its first part, target[0].
-  function reveal(d, target) {
-    var wanted = {};
-    target.forEach(function (id) { if (id) { wanted[id] = true; } });
-    var rects = [];
-    target.forEach(function (id) {
-      d.list.forEach(function (el) {
-        if (el.mgId === id && wanted[id]) { rects.push(el.getBoundingClientRect()); wanted[id] = false; }
-      });
-    });
-    if (!rects.length) { return; }
-    var view = box.getBoundingClientRect();
-    function shift(lo, hi, start, size) {
-      var a = Math.min.apply(null, rects.map(function (r) { return r[lo]; }));
-      var b = Math.max.apply(null, rects.map(function (r) { return r[hi]; }));
-      if (b - a > size) { a = rects[0][lo]; b = rects[0][hi]; }
-      return a >= start && b <= start + size ? 0 : (a + b - 2 * start - size) / 2;
-    }
-    box.scrollLeft += shift("left", "right", view.left + box.clientLeft, box.clientWidth);
-    box.scrollTop += shift("top", "bottom", view.top + box.clientTop, box.clientHeight);
-    // and the window, where the box itself reaches out of it
-    var first = d.list.filter(function (el) { return el.mgId === target[0]; })[0];
-    var r = first && first.getBoundingClientRect();
-    if (r && (r.top < 0 || r.bottom > window.innerHeight)) {
-      window.scrollBy(0, (r.top + r.bottom - window.innerHeight) / 2);
-    }
+  // edge across the picture) is centred on its first part, target[0]. Where the shapes
+  // are is known from the layout: no shape is measured in the page.
+  function scale(d) {  // screen pixels per pixel of the picture
+    return box.classList.contains("mg-actual") ? 1 :
+      Math.min(1, box.clientWidth / levels[d.level].width);
   }
+  function reveal(d, target) {
+    var s = scale(d), view = box.getBoundingClientRect();
+    var left = view.left + box.clientLeft - box.scrollLeft;
+    var top = view.top + box.clientTop - box.scrollTop;
+    var rects = [], seen = {};
+    target.forEach(function (id) {
+      var el = id && !seen[id] && d.byId[id];
+      if (!el) { return; }
+      seen[id] = true;
+      var p = el.mgPlace;
+      rects.push({ left: left + p[0] * s, top: top + p[1] * s, right: left + p[2] * s,
+        bottom: top + p[3] * s });
+    });
+    if (rects.length) {
+      var shift = function (lo, hi, start, size) {
+        var a = Math.min.apply(null, rects.map(function (r) { return r[lo]; }));
+        var b = Math.max.apply(null, rects.map(function (r) { return r[hi]; }));
+        if (b - a > size) { a = rects[0][lo]; b = rects[0][hi]; }
+        return a >= start && b <= start + size ? 0 : (a + b - 2 * start - size) / 2;
+      };
+      var dx = shift("left", "right", view.left + box.clientLeft, box.clientWidth);
+      var dy = shift("top", "bottom", view.top + box.clientTop, box.clientHeight);
+      var before = [box.scrollLeft, box.scrollTop];
+      box.scrollLeft += dx;
+      box.scrollTop += dy;
+      // and the window, where the box itself reaches out of it
+      var r = d.byId[target[0]] ? rects[0] : null;
+      if (r) {
+        var ry = before[1] - box.scrollTop;
+        if (r.top + ry < 0 || r.bottom + ry > window.innerHeight) {
+          window.scrollBy(0, (r.top + r.bottom + 2 * ry - window.innerHeight) / 2);
+        }
+      }
+    }
+    cull(d);
+  }
+
+  // A picture of many shapes draws only those near the part of it in view (and a margin
+  // around it): the browser styles, lays out and paints a few hundred shapes a step, not
+  // thousands. Scrolling draws the shapes that come near.
+  var CULL_FROM = 1500, CULL_MARGIN = 400;
+  function cull(d) {
+    if (d.list.length < CULL_FROM) { return; }
+    var s = scale(d), m = CULL_MARGIN;
+    var x0 = box.scrollLeft / s - m, y0 = box.scrollTop / s - m;
+    var x1 = (box.scrollLeft + box.clientWidth) / s + m;
+    var y1 = (box.scrollTop + box.clientHeight) / s + m;
+    var isNear = function (p) { return p[2] >= x0 && p[0] <= x1 && p[3] >= y0 && p[1] <= y1; };
+    d.pieces.forEach(function (el) {
+      var near = isNear(el.mgPlace);
+      if (el.mgNear !== near) { el.style.display = near ? "" : "none"; el.mgNear = near; }
+    });
+    d.list.forEach(function (el) {
+      var near = isNear(el.mgPlace) && (!el.mgParts || el.mgParts.some(isNear));
+      if (el.mgNear === near) { return; }
+      el.style.display = near ? "" : "none";
+      el.mgNear = near;
+      if (near && d.now) { paintShape(el, d.now); }
+    });
+  }
+  var culling = 0;
+  box.addEventListener("scroll", function () {
+    if (!culling) {
+      culling = requestAnimationFrame(function () { culling = 0; cull(drawing()); });
+    }
+  });
 
   // The local derivative's formula with the numbers of its names written in.
   function worked(f) {

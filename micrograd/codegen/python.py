@@ -12,10 +12,9 @@ from __future__ import annotations
 import builtins
 import keyword
 import math
-import re
-import sys
 import unicodedata
 from collections.abc import Mapping
+from itertools import count
 
 from micrograd import ops
 from micrograd.codegen.nodes import Line, NodeWriter, leaves_and_order
@@ -23,11 +22,10 @@ from micrograd.codegen.scope import OWN, Global, formula_globals
 from micrograd.codegen.steps import backward_steps
 from micrograd.codegen.text import IDENTIFIER, literal
 from micrograd.engine import Value, is_constant, op_of
+from micrograd.names import graph_names, reading_order
 from micrograd.op import Formula
 
 __all__ = ["to_python"]
-
-_POSITIONAL = re.compile(r"v\d+")
 
 
 def to_python(root: Value, name: str = "forward_backward") -> str:
@@ -35,8 +33,9 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
 
     Its parameters are the leaves of ``root``'s graph (Values without parents that are
     not constants), named by their labels where those are valid, unique identifiers,
-    else ``v0, v1, ...`` by position (Python reads a name in NFKC form: a label not
-    written in that form is not used); constants are written as literals. ``name`` may
+    else by the stable ids ``v0, v1, ...`` that every view of the graph shows
+    (`micrograd.names`; Python reads a name in NFKC form: a label not written in that
+    form is not used); constants are written as literals. ``name`` may
     not be a name the code uses (ValueError). An op's formula text is written as it is,
     with import lines for the names it takes from its scope. The body is
     the forward pass, one op per line in topological order, then the backward pass in
@@ -54,7 +53,8 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
     leaves, backward = leaves_and_order(root)
-    leaves = _reading_order(root, leaves)
+    wanted = set(leaves)
+    leaves = [v for v in reading_order(root) if v in wanted]
     interior = backward[::-1]  # forward order
     found = formula_globals(interior)
     reserved = _reserved(found)
@@ -67,7 +67,7 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
             f"to_python: name {name!r} is taken: the generated code uses it (the op table's "
             "names, builtins) or Python reads it as another name"
         )
-    names = _names(leaves, interior, reserved | {name})
+    names = _names(root, [*leaves, *interior], reserved | {name})
     writer = NodeWriter(names, {v for v in names if not is_constant(v)})
     body: list[str] = ["# forward pass"]
     lines: dict[Value, Line] = {}
@@ -106,55 +106,28 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     return "\n".join(source) + "\n"
 
 
-def _reading_order(root: Value, leaves: list[Value]) -> list[Value]:
-    """``leaves`` in the order they are met reading ``root``'s expression from the left
-    (x, y for (x + sigmoid(y)) / (x^2 + y)): a depth-first search, first input first."""
-    wanted = set(leaves)
-    order: dict[Value, None] = {}
-    seen: set[Value] = set()
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node in wanted:
-            order[node] = None
-        elif node not in seen:
-            seen.add(node)
-            stack += reversed(node._prev)
-    return list(order)
-
-
-def _names(leaves: list[Value], interior: list[Value], reserved: set[str]) -> dict[Value, str]:
-    """A name for each leaf and interior node: its label (`_label_names`), else ``v0,
-    v1, ...`` in that order."""
-    nodes = [*leaves, *interior]
-    names = _label_names(nodes, reserved)
-    counter = iter(range(sys.maxsize))
-    for v in nodes:
-        if v not in names:
-            names[v] = f"v{next(counter)}"
-    return names
-
-
-def _label_names(nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
-    """Each node's label where it is a valid, unique identifier that is free to use.
-
-    Python reads identifiers in NFKC normal form (a fullwidth ``ｘ`` is ``x``): labels
-    are compared in that form, and a label not written in it is not used."""
-    counts: dict[str, int] = {}
-    for v in nodes:
-        key = unicodedata.normalize("NFKC", v.label)
-        counts[key] = counts.get(key, 0) + 1
+def _names(root: Value, nodes: list[Value], reserved: set[str]) -> dict[Value, str]:
+    """A name for each of ``nodes``: its stable id where it has one, the name every view
+    of the graph shows (`micrograd.names.graph_names`), else its label where the code
+    can take it (`_free`), else the next ``v<k>`` that no other name takes."""
+    ids = graph_names(root).ids
+    taken = {v.label for v in nodes} | set(ids.values()) | reserved
+    fresh = (name for k in count() if (name := f"v{k}") not in taken)
     return {
-        v: v.label
+        v: ids[v] if v in ids else v.label if _free(v.label, reserved) else next(fresh)
         for v in nodes
-        if v.label.isidentifier()
-        and unicodedata.normalize("NFKC", v.label) == v.label
-        and counts[v.label] == 1
-        and v.label not in reserved
-        and not v.label.startswith(("_", "delta_"))
-        and not _POSITIONAL.fullmatch(v.label)
-        and not v.label.endswith("_sum")
     }
+
+
+def _free(label: str, reserved: set[str]) -> bool:
+    """A label that will do as a Python name (it has no stable id) is free to use in the
+    code: not one of its reserved names, nor like a name the code makes (``delta_u``,
+    ``u_sum``, private names)."""
+    return (
+        label not in reserved
+        and not label.startswith(("_", "delta_"))
+        and not label.endswith("_sum")
+    )
 
 
 def _reserved(found: Mapping[str, Global]) -> set[str]:
