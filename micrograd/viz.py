@@ -232,7 +232,7 @@ def _draw_units(
         if box[v] is not v:
             continue
         if is_constant(v):
-            lines.append(f"\t{name(v)}{_attrs(_constant_label(v))}\n")
+            lines.append(f"\t{name(v)}{_attrs(_constant_label(v, names[v]))}\n")
             continue
         grad = f"grad {number_text(v.grad)}" if show_grad else ""
         lines.append(f"\t{name(v)} [{record(names[v], f'data {number_text(v.data)}', grad)}]\n")
@@ -356,7 +356,8 @@ def _draw(
         hot = current is not None and (node is current.node or node is current.to)
         style = _style(hot, frame.reached_values, node)
         if is_constant(node):
-            lines.append(f"\tv{i}{_attrs(f'id=v{i}', _constant_label(node), style)}\n")
+            label = _constant_label(node, names[node])
+            lines.append(f"\tv{i}{_attrs(f'id=v{i}', label, style)}\n")
             continue
         fields = [_record_text(names[node]), f"data {number_text(node.data)}"]
         if show_grad:
@@ -369,10 +370,10 @@ def _draw(
     return Drawing(graph_attr=graph_attr, node_attr={"shape": "record"}, body=lines)
 
 
-def _constant_label(node: Value) -> str:
-    """A constant's node: its number (``%g``, after its label if it has one) in a small
+def _constant_label(node: Value, name: str) -> str:
+    """A constant's node: its name (its number, or its label ``= number``) in a small
     grey box, with no data or grad fields."""
-    text = f"{node.data:g}" if not node.label else f"{node.label} = {node.data:g}"
+    text = name if not node.label else f"{name} = {node.data:g}"
     return (
         f'label="{_quoted_text(text)}" shape=box style="rounded,filled" fillcolor="#f2f2f2" '
         'color="#a0a0a0" fontsize=12 width=0 height=0 margin="0.08,0.04"'

@@ -192,15 +192,13 @@ def test_random_graphs_match_backward(
         # engine skips the node
         assert any(g == 0.0 for g in reference.values()), source
     else:
-        # The engine visits every node in the order the code does, so the gradients are
-        # equal bit for bit. `backward` skips what is behind a local derivative of
-        # exactly 0 and may then meet a node's consumers in another order: a sum of
-        # three or more terms can round differently there (1e-12 relative).
+        # `backward` and the code visit every node in the same order, so the gradients
+        # are equal bit for bit (0.0 == -0.0: the code's first write is the term itself)
         assert same(value, root.data)
         for n, g in zip(names, grads):
             v = by_label[n]
-            assert close(g, v.grad), (n, g, v.grad, source)
             if math.isfinite(g):  # zero gradients passed on: nan where the engine skips
+                assert same(g, v.grad), (n, g, v.grad, source)
                 assert same(g, reference.get(v, 0.0)), (n, g, reference.get(v), source)
     del used
 

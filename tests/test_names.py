@@ -23,6 +23,7 @@ from micrograd.viz import draw_dot, trace_backward
 from helpers import page_data
 
 RECORD = re.compile(r'^\t(v\d+) \[id=v\d+ label="\{ (.*?) \| data', re.MULTILINE)
+CONSTANT = re.compile(r'^\t(v\d+) \[id=v\d+ label="([^"]*?)(?: = [^"]*)?" shape=box', re.M)
 ASSIGNED = re.compile(r"^    (\w+) = ", re.MULTILINE)
 
 
@@ -37,7 +38,11 @@ def names_in_views(root: Value) -> dict[str, dict[Value, str]]:
         traced.update({s.node: s.node_name, s.to: s.to_name})
     return {
         "explorer": {by_id[k]: entry["name"] for k, entry in page["values"].items()},
-        "picture": {by_id[k]: name for k, name in RECORD.findall(draw_dot(root).source)},
+        "picture": {
+            by_id[k]: name
+            for pattern in (RECORD, CONSTANT)
+            for k, name in pattern.findall(draw_dot(root).source)
+        },
         "trace": traced,
     }
 

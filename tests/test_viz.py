@@ -668,15 +668,15 @@ def test_constants_are_drawn_as_plain_numbers():
     y.backward()
     svg = render(draw_dot(y))
     constants = [n for n in value_nodes(svg) if len(texts(n)) == 1]
-    assert sorted(texts(n)[0] for n in constants) == ["0.25", "2"]
+    assert sorted(texts(n)[0] for n in constants) == ["0.25", "2.0"]  # as every view names them
     for node in constants:  # a grey box, not a black record like the leaf x
         assert stroke(node) == "#a0a0a0"
     assert texts(node_by_label(svg, "x")) == ["x", "data 1.5000", "grad 2.0000"]
     assert stroke(node_by_label(svg, "x")) == "black"
     neurons = render(draw_dot(y, level="neurons"))  # at every level
-    assert sorted(t for g in groups(neurons, "node") for t in texts(g) if t in ("2", "0.25")) == [
+    assert sorted(t for g in groups(neurons, "node") for t in texts(g) if t in ("2.0", "0.25")) == [
         "0.25",
-        "2",
+        "2.0",
     ]
 
 
