@@ -5,16 +5,16 @@ that made it (``_rule``). ``x + y`` is declared once, in the op table `micrograd
 as ``Op.declare("+", "a + b", ("1.0", "1.0"), 2, method="__add__", ...)``: 2 inputs, the
 forward value a + b and the local derivatives d out/d a = d out/d b = 1, as text
 compiled once into functions (`micrograd.op`). The last line of this file gives Value
-every declared op as a method: ``Value.__add__`` calls `Value._apply_op`, where the op's
-forward gives the data of the new node.
+every declared op as a method: ``Value.__add__`` calls `Value._apply_two` (`_apply_op`
+for other counts of inputs), where the op's forward gives the data of the new node.
 
 ``loss.backward()`` is the chain rule in two steps, both below: `graph` lists the nodes
 so that each comes after every node that reads it (`topological_order`), and `walk`
 goes down that list adding ``node.grad * d node / d parent`` (the op's ``partials``) to
 each parent's grad, so that a node feeding several ops sums what they send back (the
 fork rule). An error leaves every ``.grad`` as it was. A node holds its data, gradient,
-label, parents and op; unlike micrograd's ``_backward`` closures, nothing in it leads
-back to itself, so an unused graph is freed at once.
+label, parents (two in slots of their own) and op; unlike micrograd's ``_backward``
+closures, nothing in it leads back to itself, so an unused graph is freed at once.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, SupportsFloat, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, SupportsFloat, TypeVar
 
-from micrograd.conventions import FloatConventions, float_refused
-from micrograd.op import Op, named_op, register_number_type
+from micrograd.conventions import NODE_DATA_READS, FloatConventions
+from micrograd.op import Op, named_op, partial_of_inputs, register_number_type
 from micrograd.scalars import to_float
 
 if TYPE_CHECKING:  # for type checkers only: at run time the last line installs them
@@ -56,12 +56,14 @@ class Value(FloatConventions, OpMethods):
     ``_backward`` is set, as in the lecture (`micrograd.lecture`).
     """
 
-    __slots__ = ("__weakref__", "_prev", "_rule", "data", "grad", "label")
+    __slots__ = ("__weakref__", "_a", "_args", "_b", "_rule", "data", "grad", "label")
 
     data: float
     grad: Any  # float, or a Value after backward(create_graph=True)
     label: str
-    _prev: tuple[Value, ...]  # the inputs in order, repeats kept (micrograd keeps a set)
+    _args: tuple[Value, ...] | Literal[True]  # the inputs (`_prev`), or True: two, in _a, _b
+    _a: Value  # an op's two inputs are kept here, not in a tuple: the garbage collector
+    _b: Value  # then has half as many objects to go through
     _rule: Op | None  # the op (forward and partials) whenever _prev is set; `_op` names it
 
     def __init__(
@@ -76,8 +78,8 @@ class Value(FloatConventions, OpMethods):
         if isinstance(_children, str):  # Value(data, label)
             label, _children = _children, ()
         self.label = label
-        self._prev = tuple(_children)
-        self._rule = named_op(_op) if self._prev or _op else None
+        self._args = tuple(_children)
+        self._rule = named_op(_op) if self._args or _op else None
         if not all(isinstance(p, Value) for p in self._prev):
             raise TypeError(f"Value children must be Values, got {self._prev!r:.60}")
         if (seen := _seen.get()) is not None:
@@ -91,7 +93,13 @@ class Value(FloatConventions, OpMethods):
     @property
     def is_leaf(self) -> bool:
         """True for a node without parents (an input, a parameter or a constant)."""
-        return not self._prev
+        return not self._args
+
+    @property
+    def _prev(self) -> tuple[Value, ...]:
+        """The inputs in order, repeats kept (micrograd keeps a set)."""
+        args = self._args
+        return (self._a, self._b) if args is True else args
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -101,18 +109,23 @@ class Value(FloatConventions, OpMethods):
 
     @staticmethod
     def _apply_op(op: Op, *parents: Value) -> Value:
-        """The node ``op(*parents)``, its data from the op's forward (`record`, written out)."""
-        if len(parents) == 2:  # the usual cases first, without a map
-            data = op.forward(parents[0].data, parents[1].data)
-        elif len(parents) == 1:
-            data = op.forward(parents[0].data)
-        else:
-            data = op.forward(*map(_data_of, parents))
+        """The node ``op(*parents)``, its data from the op's forward (`record`)."""
+        if len(parents) == 2:
+            return Value._apply_two(op, *parents)
+        if len(parents) == 1:
+            return record(op, op.forward(parents[0].data), parents)
+        return record(op, op.forward(*map(_data_of, parents)), parents)
+
+    @staticmethod
+    def _apply_two(op: Op, a: Value, b: Value) -> Value:
+        """`_apply_op` for two inputs, the usual case, kept in ``_a`` and ``_b``: no tuple."""
+        data = op.forward(a.data, b.data)
         if not _grad_enabled.get():
-            return record(op, data, parents)
+            return record(op, data, (a, b))
         out = _new_value(Value)
         out.data, out.grad, out.label = data, 0.0, ""
-        out._prev, out._rule = parents, op
+        out._args, out._a, out._b = True, a, b
+        out._rule = op
         return out
 
     @staticmethod
@@ -140,7 +153,7 @@ class Value(FloatConventions, OpMethods):
         ``.grad`` graph leads back to the leaf, as in PyTorch."""
         seed = to_float(gradient, "gradient")
         start: Any = Value(seed) if create_graph else seed
-        if not self._prev:
+        if not self._args:
             self.grad = self.grad + start
             return
         order, leaves = graph(self)
@@ -162,9 +175,9 @@ def record(op: Op, data: float, parents: tuple[Value, ...]) -> Value:
     out = _new_value(Value)
     out.data, out.grad, out.label = data, 0.0, ""
     if _grad_enabled.get():
-        out._prev, out._rule = parents, op
+        out._args, out._rule = parents, op
     else:
-        out._prev, out._rule = (), None
+        out._args, out._rule = (), None
     return out
 
 
@@ -191,7 +204,7 @@ def is_constant(v: Value) -> bool:
 
 def op_of(v: Value) -> Op | None:
     """The op that made ``v`` (its forward and local derivatives); None for a leaf."""
-    return v._rule if v._prev else None
+    return v._rule if v._args else None
 
 
 # -- Gradient mode, and the Values made while a trace watches ------------------
@@ -291,7 +304,7 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
     node is emitted when the ``None`` pushed above it comes off, after all its parents."""
     order: list[Value] = []
     ends: list[Value] = []
-    if not root._prev:
+    if not root._args:
         return order, ends
     done: set[Value] = set()
     stack: list[Value | None] = [root]
@@ -304,20 +317,20 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
             done.add(node)
             push(node)
             push(None)
-            parents = node._prev  # pushed in reverse: the first input is searched first
-            if len(parents) == 2:  # most nodes: the loop below, written out
-                a, b = parents
-                if not b._prev or b in until:
+            parents = node._args  # pushed in reverse: the first input is searched first
+            if parents is True:  # most nodes: the loop below, written out
+                a, b = node._a, node._b
+                if not b._args or b in until:
                     end(b)
                 elif b not in done:
                     push(b)
-                if not a._prev or a in until:
+                if not a._args or a in until:
                     end(a)
                 elif a not in done:
                     push(a)
                 continue
             for parent in reversed(parents):
-                if not parent._prev or parent in until:
+                if not parent._args or parent in until:
                     end(parent)
                 elif parent not in done:
                     push(parent)
@@ -339,13 +352,14 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
         g = node.grad
         if not g:  # a float 0 passes nothing, not even 0 * an undefined or infinite partial
             continue  # (a Value is always true: create_graph decides below)
-        rule, parents = node._rule, node._prev
+        rule: Op = node._rule  # type: ignore[assignment]
+        parents = node._args
         try:
             if create_graph:
-                local = rule.partials(node, *parents)  # type: ignore[union-attr]
-            elif len(parents) == 2:  # most nodes: the same steps, written out
-                a, b = parents
-                da, db = local = rule.partials(node.data, a.data, b.data)  # type: ignore[union-attr]
+                local = rule.partials(node, *node._prev)
+            elif parents is True:  # most nodes: the same steps, written out
+                a, b = node._a, node._b
+                da, db = local = rule.fixed or rule.partials(node.data, a.data, b.data)
                 if on_edge is None:
                     if da or db:
                         a.grad += g * da
@@ -353,13 +367,17 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
                     continue
             elif len(parents) == 1:
                 (a,) = parents
-                (da,) = local = rule.partials(node.data, a.data)  # type: ignore[union-attr]
+                (da,) = local = rule.fixed or rule.partials(node.data, a.data)
                 if on_edge is None:
                     if da:
                         a.grad += g * da
                     continue
             else:
-                local = rule.partials(node.data, *map(_data_of, parents))  # type: ignore[union-attr]
+                local = rule.partials(node.data, *map(_data_of, parents))
+                if on_edge is None and any(local):  # `_pass_on`, written out
+                    for parent, d in zip(parents, local):
+                        parent.grad += g * d
+                    continue
         except (ArithmeticError, ValueError, TypeError, NotImplementedError) as error:
             if create_graph and g.data == 0.0:
                 continue
@@ -423,28 +441,10 @@ def primitive(
     def checked_forward(*xs: float) -> float:
         return to_float(forward(*xs), f"primitive {op_name!r}: the forward result")
 
-    def checked(i: int, partial: Callable[..., Any]) -> Callable[..., Any]:
-        def derivative(out: Any, *xs: Any) -> Any:
-            if all(x.__class__ is float for x in xs):
-                return to_float(partial(*xs), f"primitive {op_name!r}: partial {i}")
-            # float(Value) is its data, so math.exp(x) would drop the graph: make it raise
-            token = float_refused.set(True)
-            try:
-                return partial(*xs)
-            except TypeError as error:
-                raise NotImplementedError(
-                    f"primitive {op_name!r}: partial derivative {i} cannot take Values "
-                    f"({error}), so it cannot be differentiated again (create_graph=True, "
-                    "grad(grad(f))); write it with micrograd.ops (ops.exp, ...), not math"
-                ) from error
-            finally:
-                float_refused.reset(token)
-
-        return derivative
-
-    each = tuple(checked(i, p) for i, p in enumerate(partials))
+    each = tuple(partial_of_inputs(f"primitive {op_name!r}", i, p) for i, p in enumerate(partials))
     doc = f"The {op_name!r} op, differentiable in each of its {len(partials)} inputs."
     return Op(op_name, checked_forward, each, len(partials), doc=doc)
 
 
+NODE_DATA_READS.add(Value._apply_two.__code__)  # its reads compute the new node's data
 register_number_type(Value)  # every declared op as a method (Value.__add__), now and later

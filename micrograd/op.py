@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from micrograd.conventions import float_refused
 from micrograd.scalars import to_float
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "declared_ops",
     "install_op",
     "named_op",
+    "partial_of_inputs",
     "register_number_type",
 ]
 
@@ -132,6 +134,8 @@ class Op:
     with_constant: Op | None = None  # the op for ``x op number`` (``x ** 2``)
     reflected_constant: Op | None = None  # the op for ``number op x`` (``2 ** x``)
     binding: tuple[Op, tuple[Any, ...]] | None = None  # (op, parameter values) of a bound op
+    fixed: tuple[float, ...] | None = None  # the partials where they are numbers, such as
+    # (1.0, 1.0) for ``a + b``: the backward walk takes them without calling ``partials``
 
     def __init__(
         self,
@@ -182,13 +186,17 @@ class Op:
         if len(names) != arity or len(partials) != arity:
             raise TypeError(f"op {name!r}: {len(names)} inputs, {len(partials)} partials")
         formula = Formula(tuple(names), forward, tuple(partials), scope, tuple(params or {}))
-        return cls(
+        op = cls(
             name,
             formula.function(forward),
             formula.function(f"({', '.join(partials)},)", "out"),
             arity,
             params=params, label=label, doc=doc, formula=formula,
         )  # fmt: skip
+        numbers = [_number(text) for text in partials]
+        if not params and all(isinstance(d, float) for d in numbers):
+            op.fixed = tuple(numbers)
+        return op
 
     @classmethod
     def declare(
@@ -318,6 +326,14 @@ def named_op(name: str) -> Op:
     return Op(name, _no_forward, _passes_nothing, None)
 
 
+def _number(text: str) -> Any:
+    """The float that ``text`` writes (``'-1.0'``), else None."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+
+
 def _joined(each: tuple[Callable[..., Any], ...]) -> Partials:
     """One partials function from one function per input."""
 
@@ -325,6 +341,31 @@ def _joined(each: tuple[Callable[..., Any], ...]) -> Partials:
         return tuple(p(out, *xs) for p in each)
 
     return partials
+
+
+def partial_of_inputs(what: str, i: int, partial: Callable[..., Any]) -> Callable[..., Any]:
+    """``partial(x_1, ..., x_n)``, d out / d x_i of the op ``what`` as a function of the
+    inputs only, as a partial ``(out, *xs) -> d out / d x_i`` (`micrograd.engine.primitive`).
+    On floats its result must be a real number; on Values, ``float(value)`` raises, so that
+    a partial written with ``math`` says it cannot be differentiated again."""
+
+    def derivative(out: Any, *xs: Any) -> Any:
+        if all(x.__class__ is float for x in xs):
+            return to_float(partial(*xs), f"{what}: partial {i}")
+        # float(Value) is its data, so math.exp(x) would drop the graph: make it raise
+        token = float_refused.set(True)
+        try:
+            return partial(*xs)
+        except TypeError as error:
+            raise NotImplementedError(
+                f"{what}: partial derivative {i} cannot take Values "
+                f"({error}), so it cannot be differentiated again (create_graph=True, "
+                "grad(grad(f))); write it with micrograd.ops (ops.exp, ...), not math"
+            ) from error
+        finally:
+            float_refused.reset(token)
+
+    return derivative
 
 
 def _with_params(function: Callable[..., Any], params: tuple[float, ...]) -> Callable[..., Any]:
@@ -342,7 +383,8 @@ def _with_params(function: Callable[..., Any], params: tuple[float, ...]) -> Cal
 class NumberType(Protocol):
     """What a number type registered with `register_number_type` provides.
 
-    ``_apply_op(op, *inputs)`` applies ``op`` (parameters bound) to inputs of this type;
+    ``_apply_op(op, *inputs)`` applies ``op`` (parameters bound) to inputs of this type
+    (a type may also give ``_apply_two(op, a, b)``, the same for two, without a tuple);
     ``_lift(x)`` is a plain number ``x`` as a constant of this type (TypeError for
     anything that is not a real number); ``_number_of(x)`` is the number that a constant
     ``x`` stands for, None for any other ``x``.
@@ -445,6 +487,7 @@ def install_op(kind: type[NumberType], op: Op) -> None:
     two-input op). The one installer: every number type gets its ops from here."""
     apply_op, lift = kind._apply_op, kind._lift
     if op.arity == 2:
+        two = getattr(kind, "_apply_two", apply_op)
         plain = op.with_constant is None and op.reflected_constant is None
         right, left = op.with_constant, op.reflected_constant
 
@@ -453,18 +496,18 @@ def install_op(kind: type[NumberType], op: Op) -> None:
         def method(self: Any, other: Any) -> Any:
             if other.__class__ is kind:
                 if plain:
-                    return apply_op(op, self, other)
+                    return two(op, self, other)
             elif other.__class__ in _PLAIN:
                 if right is not None:
                     return apply_op(right.bind(other), self)
-                return apply_op(op, self, lift(other))
+                return two(op, self, lift(other))
             return binary(op, self, other)
 
         def reflected(self: Any, other: Any) -> Any:
             if other.__class__ in _PLAIN:
                 if left is not None:
                     return apply_op(left.bind(other), self)
-                return apply_op(op, lift(other), self)
+                return two(op, lift(other), self)
             return binary(op, other, self)
 
         _set_method(kind, op, op.method, method)

@@ -182,8 +182,9 @@ identity = Op.from_text("identity", "float(x)", ("1.0",), scope=_scope,
 
 def _relu_affine_partials(out: Any, bias: Any, *weights_and_inputs: Any) -> tuple[Any, ...]:
     """relu'(z) * d z / d input with relu'(z) = 1 for out > 0, else 0: nothing to multiply."""
-    dz = _affine_partials(weights_and_inputs)
-    return dz if _step(out) else (0.0,) * len(dz)
+    if not _step(out):
+        return (0.0,) * (1 + len(weights_and_inputs))
+    return _affine_partials(weights_and_inputs)
 
 
 # relu(b + w . x) as one node, with inputs (b, w_1..w_n, x_1..x_n). Its gradients are
