@@ -84,16 +84,23 @@ print(source)
 #   Nothing is differentiated symbolically; each op declares its derivative once.
 #   (By hand one often splits the division into e = 1 / d and f = b · e; here the
 #   division is one op with a local derivative for each of its two inputs.)
-# - A variable used by two ops gets two contributions. The first one sets its
-#   accumulator with `=`, the second adds to it with `+=`: that is the multivariable
-#   chain rule, and the comment on those lines says so. Only x and y fork here, so
-#   only they have a `+=` line.
+# - A variable used by two ops gets two contributions, added into its accumulator:
+#   that is the multivariable chain rule, and the comment on the second one says so.
+#   Only x and y fork here, so only they have such a line. Their accumulators start
+#   at 0.0, as `.grad` does; an inner node's first contribution simply sets it.
+# - Some steps sit under an `if`: the engine's rule for zeros. A node whose gradient
+#   is 0, or whose local derivatives are all 0, passes nothing on, so that 0 times an
+#   infinite derivative adds nothing (not nan) and a ReLU that is off stops even an
+#   infinite gradient. With these numbers every test passes; the `if` is there so
+#   that the code equals `backward()` for any inputs.
 
 # %%
 backward_lines = [line.strip() for line in source.splitlines() if line.strip().startswith("delta_")]
-plus_equals = [line.split()[0] for line in backward_lines if " += " in line]
-print(len(backward_lines), "backward lines;", "+= for:", plus_equals)
-assert sorted(plus_equals) == ["delta_x", "delta_y"]
+forks = [line.split()[0] for line in backward_lines if "feeds several ops" in line]
+tests = [line.strip() for line in source.splitlines() if line.strip().startswith("if ")]
+print(len(backward_lines), "backward lines;", "second contributions to:", forks)
+print(len(tests), "tests, such as:", tests[0])
+assert sorted(forks) == ["delta_x", "delta_y"]
 
 # %% [markdown]
 # Run it: the function returns f and its two gradients. They are the numbers that

@@ -32,19 +32,19 @@ def may_split(n_nodes: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Guard:
-    """A line where the exact program tests ``delta``: ``if delta:`` before the line's
-    statement, after a line that sets ``names`` (the names it sets first) to 0.0."""
+    """Where the exact program differs: the ``count`` lines from ``line`` on are
+    ``lines`` there (at the indentation of the first)."""
 
     line: int
-    delta: str
-    names: list[str]
+    count: int
+    lines: list[str]
 
 
 @dataclass
 class Code:
     """The generated source, with the op of each line, the getters it uses, the slots
     of the results in ``_state`` and the number of nodes; and the lines where the exact
-    program tests a delta."""
+    program tests a step (`micrograd.codegen.steps.passes`)."""
 
     source: str
     ops: list[str]
@@ -54,8 +54,8 @@ class Code:
     guards: list[Guard]
 
     def exact_source(self) -> tuple[str, list[str]]:
-        """The source with ``if delta:`` on each guarded line (the names it sets first
-        set to 0.0 on a line before), and the op of each line."""
+        """The source with each guard's lines in place (the tests of every step that
+        needs one), and the op of each line."""
         lines = self.source.split("\n")
         source: list[str] = []
         ops: list[str] = []
@@ -64,15 +64,10 @@ class Code:
             i = guard.line
             source += lines[done:i]
             ops += self.ops[done:i]
-            line = lines[i]
-            statement = line.lstrip()
-            indent = line[: len(line) - len(statement)]
-            if guard.names:
-                source.append(f"{indent}{' = '.join(guard.names)} = 0.0")
-                ops.append("")
-            source.append(f"{indent}if {guard.delta}: {statement}")
-            ops.append(self.ops[i])
-            done = i + 1
+            indent = lines[i][: len(lines[i]) - len(lines[i].lstrip())]
+            source += [f"{indent}{text}" for text in guard.lines]
+            ops += [self.ops[i]] * len(guard.lines)
+            done = i + guard.count
         return "\n".join(source + lines[done:]), ops + self.ops[done:]
 
 
@@ -251,7 +246,7 @@ def _segment(opening: list[str], groups: list[Group]) -> _Text:
     lines, ops = text.lines, text.ops
     for group in groups:
         if group.guard is not None:
-            text.guards.append(Guard(len(lines), group.guard, group.defines))
+            text.guards.append(Guard(len(lines), len(group.lines), group.guard))
         lines += group.lines
         if len(group.lines) == 1:
             ops.append(group.op)
@@ -275,9 +270,9 @@ def _functions(
         if k + 1 < k_runs:
             lines, ops = [*lines, f"_chunk{k + 1}(_state)"], [*ops, ""]
         first = len(line_ops) + 1  # the body's first line (after the def)
-        guards += [Guard(first + g.line, g.delta, g.names) for g in ahead.guards]
+        guards += [Guard(first + g.line, g.count, g.lines) for g in ahead.guards]
         first += len(lines)
-        guards += [Guard(first + g.line, g.delta, g.names) for g in back.guards]
+        guards += [Guard(first + g.line, g.count, g.lines) for g in back.guards]
         lines, ops = [*lines, *back.lines] or ["pass"], [*ops, *back.ops] or [""]
         source += [f"def _chunk{k}(_state):", "    " + "\n    ".join(lines)]
         line_ops += ["", *ops]

@@ -9,8 +9,6 @@ asked, and keeps a few guarded programs per shape for the last shapes.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -28,7 +26,7 @@ from micrograd.engine import (
     topological_order,
     watch_values,
 )
-from micrograd.gradients import Step, backprop
+from micrograd.gradients import backprop
 from micrograd.scalars import to_float
 
 __all__ = ["PROGRAMS_PER_SHAPE", "CompiledStep", "compile"]
@@ -142,28 +140,25 @@ class CompiledStep:
 
         traced = [_rebuild(a, leaf) for a in args]
         reads = Reads()
-        with _no_gc():  # a graph makes no cycles; collecting would only rescan it
-            with enable_grad(), watch_values(seen), watch_reads(reads), watch_data(reads):
-                out = _returned(self.fn(*traced))
-            made_here = set(made)
-            _refuse_older_nodes(out, made_here)
-            program = make_program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
-            guards = Guards(reads.guards, made, inputs)
-            frozen = [
-                v
-                for v in (*program.params, *guards.sources)
-                if v in under_no_grad and not is_constant(v)
-            ]
-            where = under_no_grad[frozen[0]] if frozen else ""
-            constants = {p for p in program.params if p in made_here}  # Value(0.0) in fn
-            made.clear()  # Values of the graph, which goes below
-            under_no_grad.clear()
-            del made_here, reads
-            if self.check and not frozen:
-                self._check(args, program, constants)
-            # the graph goes now, freed by reference counting: alive when the collector
-            # is back on, it would be scanned once more as new objects
-            del out, traced
+        with enable_grad(), watch_values(seen), watch_reads(reads), watch_data(reads):
+            out = _returned(self.fn(*traced))
+        made_here = set(made)
+        _refuse_older_nodes(out, made_here)
+        program = make_program(out, inputs, getattr(self.fn, "__qualname__", "fn"))
+        guards = Guards(reads.guards, made, inputs)
+        frozen = [
+            v
+            for v in (*program.params, *guards.sources)
+            if v in under_no_grad and not is_constant(v)
+        ]
+        where = under_no_grad[frozen[0]] if frozen else ""
+        constants = {p for p in program.params if p in made_here}  # Value(0.0) in fn
+        made.clear()  # Values of the graph, which goes below
+        under_no_grad.clear()
+        del made_here, reads
+        if self.check and not frozen:
+            self._check(args, program, constants)
+        del out, traced  # the graph goes now, freed by reference counting
         if frozen:
             raise TypeError(
                 f"compile: the function computed {len(frozen)} Value(s) under no_grad while "
@@ -175,16 +170,12 @@ class CompiledStep:
 
     def _check(self, args: tuple[Any, ...], program: Program, constants: set[Value]) -> None:
         """Compare a run of ``program`` with ``fn`` run again in eager mode on new leaf
-        Values, its gradients from `backprop` with ``on_step``, which visits every node
-        in `topological_order`, as the code does. (``backward`` skips the nodes behind a
-        local derivative of exactly 0, such as a ReLU at a negative input, and can then
-        meet a node's consumers in another order, so a sum of three or more
-        contributions may round differently, by about 1e-16 relative.) The ``constants``
-        (Values without parents that ``fn`` makes) are new in each run: not compared.
-        """
+        Values, its gradients from `backprop` (the engine's walk, as ``backward``). The
+        ``constants`` (Values without parents that ``fn`` makes) are new in each run:
+        not compared."""
         with enable_grad():
             eager_out = _returned(self.fn(*(_rebuild(a, Value) for a in args)))
-        eager = backprop(eager_out, on_step=_ignore)
+        eager = backprop(eager_out)
         params = program.params
         saved = [p.grad for p in params]
         for p in params:
@@ -208,25 +199,11 @@ class CompiledStep:
                 )
 
 
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused (reference counting still frees)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _ignore(step: Step) -> None:
-    """An ``on_step`` that does nothing (it makes `backprop` visit every node)."""
-
-
 def _same(a: float, b: float) -> bool:
-    """a == b, or both nan."""
-    return a == b or (math.isnan(a) and math.isnan(b))
+    """a and b equal bit for bit (0.0 and -0.0 differ), or both nan."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
 def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 16) -> CompiledStep:
@@ -267,13 +244,17 @@ def compile(fn: Callable[..., Value], *, check: bool = False, cache_size: int = 
     Errors at run time are the eager engine's: the same type (ValueError for log of a
     negative number, OverflowError for exp overflowing, ZeroDivisionError), naming
     the op. What a compiled call skips compared with eager mode: an op whose result
-    does not reach ``out`` is not in the code, so its error is not raised; and, as in
-    ``backward``, a zero gradient passes nothing on, so a local derivative behind it is
-    not evaluated, even where it is infinite or undefined. The code tests for a zero
-    gradient only at nodes of many edges (where skipping saves work); elsewhere a zero
-    gradient times a finite derivative adds 0 and changes nothing. Where a step's value
-    or a gradient comes out nan, or the code raises, the step is run again by the same
-    code with a test at every such node (compiled on first use), whose results stand.
+    does not reach ``out`` is not in the code, so its error is not raised; a local
+    derivative with respect to an argument or a constant is evaluated only where the
+    test below needs it; and, as in ``backward``, a zero gradient passes nothing on, so
+    a local derivative behind it is not evaluated, even where it is infinite or
+    undefined. As in ``backward``, a node passes nothing where its gradient is 0 or its
+    local derivatives are all 0 (`micrograd.codegen.steps.passes`). The code tests that
+    only at nodes of many edges (where skipping saves work); elsewhere the plain
+    products differ from it only by a nan (0 times an infinite derivative, an infinite
+    gradient times 0) or an error. Where a step's value or a gradient comes out nan, or
+    the code raises, the step is run again by the same code with every test in place
+    (compiled on first use), whose results stand: bit for bit those of ``backward``.
 
     Operations written once in the forward pass (a product that only a ``tanh`` reads)
     are written into the line that reads them. The code is split into functions of

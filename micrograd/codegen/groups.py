@@ -39,7 +39,7 @@ class Group:
     reads: list[str]  # names read before this group sets them
     writes: list[str]  # names set (read or not)
     defines: list[str]  # names set without being read: their first value
-    guard: str | None = None  # the exact program runs the (one) line only if this is nonzero
+    guard: list[str] | None = None  # the exact program's lines in place of these, if other
 
 
 def consumers(backward: list[Value]) -> dict[Value, int]:
@@ -155,12 +155,14 @@ def backward_group(step: BackwardStep, names: Mapping[Value, str], zeros: set[st
     """The statements of one backward step (None if it has none); an accumulator first
     set under a test goes into ``zeros``.
 
-    A node whose local derivatives could be infinite or nan passes a zero gradient on
-    only in the fast program: its statements are the same in both, and its `Group.guard`
-    (the delta to test) is where the exact program writes ``if delta:`` (after setting
-    the accumulators that the line sets first to 0.0). A node of more than
-    `TESTED_EDGES` edges, or a ReLU neuron's sum, is tested in both, as that skips the
-    work where the gradient is zero."""
+    Where a step needs its test (`micrograd.codegen.steps.passes`: the gradient may be 0
+    where a derivative is infinite or undefined, or infinite where every derivative is
+    0), the exact program tests it: its lines are the `Group.guard`, which sets the
+    accumulators that the step sets first to 0.0 and writes ``if test:``. A node of more
+    than `TESTED_EDGES` edges, or a ReLU neuron's sum, is tested in the fast program
+    too, as that skips the work where the gradient is zero; there the fast program
+    tests only the gradient (an infinite one through a zero derivative gives nan, on
+    which the exact program takes over)."""
     node, line, delta = step.node, step.line, step.delta
     if line.needs is not None:
         reads = list(line.needs)
@@ -170,11 +172,10 @@ def backward_group(step: BackwardStep, names: Mapping[Value, str], zeros: set[st
     defines: list[str] = []
     if delta is not None:
         reads.append(delta)
-    # a zero gradient times a finite number is zero, which changes no sum: no test
-    test = delta is not None and not line.finite
+    test = step.test
     # the fast program tests too where that saves more than it costs: a node of many
     # edges (a neuron's sum, whose gradient is zero where a hinge or ReLU stops it)
-    tested = line.inner is not None or (test and len(step.edges) > TESTED_EDGES)
+    tested = line.inner is not None or (test is not None and len(step.edges) > TESTED_EDGES)
     statements = []
     for edge in step.edges:
         target, term = edge.target, edge.term
@@ -195,16 +196,31 @@ def backward_group(step: BackwardStep, names: Mapping[Value, str], zeros: set[st
     if not statements:
         return None
     edges = "; ".join(statements)
+    group = Group([edges], node._op, reads, list(writes), defines)
+    exact: list[str] | None
     if step.head is None:
         if tested:
-            return Group([f"if {delta}: {edges}"], node._op, reads, list(writes), defines)
-        return Group([edges], node._op, reads, list(writes), defines, delta if test else None)
-    assert line.inner is not None
-    reads.append(line.inner.total)
-    writes[line.inner.delta] = None
-    defines.append(line.inner.delta)
-    body = f"if {line.inner.delta}: {edges}"
-    text = (
-        [step.head, body] if delta is None else [f"if {delta}:", f"    {step.head}", f"    {body}"]
-    )
-    return Group(text, node._op, reads, list(writes), defines)
+            group.lines = [f"if {delta}: {edges}"]
+            exact = [f"if {test}: {edges}"]
+        else:
+            zeros_first = [f"{' = '.join(defines)} = 0.0"] if defines else []
+            exact = None if test is None else [*zeros_first, f"if {test}: {edges}"]
+    else:
+        assert line.inner is not None
+        reads.append(line.inner.total)
+        writes[line.inner.delta] = None
+        defines.append(line.inner.delta)
+        group.writes = list(writes)
+        inner = step.inner_test
+        fast_inner = line.inner.delta if inner is not None else None
+        group.lines = _inner_sum(step.head, edges, delta if test else None, fast_inner)
+        exact = _inner_sum(step.head, edges, test, inner)
+    group.guard = exact if exact != group.lines else None
+    return group
+
+
+def _inner_sum(head: str, edges: str, test: str | None, inner_test: str | None) -> list[str]:
+    """The lines of a sum with an outer op: ``head`` (the sum's gradient) under ``test``,
+    then ``edges`` under ``inner_test`` (None: no test)."""
+    body = edges if inner_test is None else f"if {inner_test}: {edges}"
+    return [head, body] if test is None else [f"if {test}:", f"    {head}", f"    {body}"]

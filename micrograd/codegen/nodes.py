@@ -8,16 +8,17 @@ and for each input that takes gradient, d out / d input as text (a `Line`).
 
 from __future__ import annotations
 
-from collections.abc import Container, Mapping
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from micrograd.codegen.text import (
     arithmetic,
+    either,
     expression_slots,
     filled,
-    is_finite,
     literal,
+    number,
     positional,
     sum_text,
     template,
@@ -62,7 +63,10 @@ class Line:
     forward: list[str]
     edges: list[tuple[Value, str]]  # (parent, d node / d parent as text)
     inner: InnerSum | None = None
-    finite: bool = False  # every local derivative is a finite number (no names)
+    finite: bool = False  # every local derivative written is a finite number (no names)
+    # the test that not every local derivative (constants' too) is 0, as the walk asks
+    # before it passes a gradient on; None where one is a nonzero number
+    nonzero: str | None = None
     needs: list[str] | None = None  # the names the derivatives use (None: any)
     # the forward is only + - * (on floats, it cannot raise): the precedence of its
     # outermost operation (`arithmetic`); None for any other
@@ -77,7 +81,7 @@ class _Prepared:
 
     forward: str
     partials: list[str]
-    finite: bool | tuple[bool, ...]  # every partial `is_finite` (True, False, or which are)
+    numbers: tuple[float | None, ...]  # each partial's `number`: None where it is not one
     used: tuple[int, ...]  # the fields that the partials use
     precedence: int | None  # the forward's, if it is plain arithmetic (`arithmetic`)
     slots: dict[int, int]  # where an input can be an expression (`expression_slots`)
@@ -134,11 +138,14 @@ class NodeWriter:
         args = [*atoms, out]  # the fields of the templates: the inputs, then out
         wants = self.wants
         edges = [(p, t.format(*args)) for p, t in zip(parents, prepared.partials) if p in wants]
+        numbers = prepared.numbers
         # finite where every partial that is written is (a constant's is not)
-        finites = prepared.finite
-        finite = finites is True or (
-            finites is not False and all(f for p, f in zip(parents, finites) if p in wants)
-        )
+        finite = all(n is not None for p, n in zip(parents, numbers) if p in wants)
+        if any(numbers):
+            nonzero = None
+        else:
+            nonzero = _nonzero([t.format(*args) for t in prepared.partials], numbers)
+            edges = edges if nonzero is not None else []
         needs = [n for n in map(args.__getitem__, prepared.used) if n is not None]
         inlined: list[str] = []
         if inline and not inline.keys().isdisjoint(atoms):
@@ -149,7 +156,8 @@ class NodeWriter:
                     args[i] = expression if tightness >= slots[i] else f"({expression})"
                     inlined.append(a)
         text = f"{out} = {prepared.forward.format(*args)}"
-        return Line([text], edges, None, finite, needs, prepared.precedence, tuple(inlined))
+        inlined_names = tuple(inlined)
+        return Line([text], edges, None, finite, nonzero, needs, prepared.precedence, inlined_names)
 
     def _prepare(self, formula: Formula, constants: tuple[str | None, ...] | None) -> _Prepared:
         """``formula`` with ``constants`` (one per input, parameter and out; None for
@@ -161,15 +169,13 @@ class NodeWriter:
         fields = (*formula.inputs, "out")
         forward = filled(formula.forward, names, constants)
         partials = [filled(t, names, constants) for t in formula.partials]
-        each = tuple(map(is_finite, partials))
-        finite: bool | tuple[bool, ...] = all(each) or (any(each) and each)
         used = tuple(i for i, n in enumerate(fields) if any(f"{{{n}}}" in t for t in partials))
         # the forward with the inputs' names in it (constants pasted in)
         slots = expression_slots(forward.format_map({n: n for n in names}), formula.inputs)
         return _Prepared(
             positional(forward, fields),
             [positional(t, fields) for t in partials],
-            finite,
+            tuple(map(number, partials)),
             used,
             arithmetic(formula.forward),
             slots,
@@ -205,24 +211,24 @@ class NodeWriter:
         total = out if formula.outer is None else f"{out}_sum"
         reduced = f"{formula.reduce}({', '.join(terms)})" if formula.reduce else ""
         lines = [f"{total} = {reduced or sum_text(terms, self.wrap)}"]
-        edges = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k]) if p in self.wants]
+        partials = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k])]
         if formula.reduce:  # a group's partial may read the output
             items = [({**d, "out": out}, (*c, None)) for d, c in items]
         group_names = (*formula.groups, "out") if formula.reduce else formula.groups
         for g, group in enumerate(groups):
             text = formula.partials[k + g]
-            edges += [
-                (p, filled(text, group_names, c).format_map(d))
-                for p, (d, c) in zip(group, items)
-                if p in self.wants
+            partials += [
+                (p, filled(text, group_names, c).format_map(d)) for p, (d, c) in zip(group, items)
             ]
+        line = _line(lines, partials, self.wants)
         if formula.outer is None:
-            return Line(lines, edges, finite=all(is_finite(t) for _, t in edges))
+            return line
         outer = formula.outer
         names = {outer.inputs[0]: total, "out": out}
         lines.append(f"{out} = {template(outer.forward, tuple(names)).format_map(names)}")
         partial = template(outer.partials[0], tuple(names)).format_map(names)
-        return Line(lines, edges, InnerSum(total, f"{self.delta}{total}", partial))
+        line.inner = InnerSum(total, f"{self.delta}{total}", partial)
+        return line
 
     def _opaque(self, op: Op, node: Value, out: str) -> Line:
         """An op declared with functions, not text: call its own functions (TypeError
@@ -238,10 +244,26 @@ class NodeWriter:
             pass  # the forward raises here as it would in eager mode
         key = f"_op{id(op)}"
         self.functions[f"{key}_forward"] = op.forward
+        self.functions[f"{key}_partials"] = op.partials
         args = ", ".join(self.names.get(p) or literal(p.data) for p in node._prev)
-        edges = []
-        for i, p in enumerate(node._prev):
-            if p in self.wants:
-                self.functions[f"{key}_partials"] = op.partials
-                edges.append((p, f"{key}_partials({out}, {args})[{i}]"))
-        return Line([f"{out} = {key}_forward({args})"], edges)
+        partials = [(p, f"{key}_partials({out}, {args})[{i}]") for i, p in enumerate(node._prev)]
+        return _line([f"{out} = {key}_forward({args})"], partials, self.wants)
+
+
+def _line(forward: list[str], partials: list[tuple[Value, str]], wants: Container[Value]) -> Line:
+    """The `Line` of ``forward`` with the local derivative of each parent, ``partials``:
+    an edge for each parent in ``wants``, and none if every local derivative is 0."""
+    numbers = [number(t) for _, t in partials]
+    edges = [(p, t) for p, t in partials if p in wants]
+    finite = all(n is not None for (p, _), n in zip(partials, numbers) if p in wants)
+    if any(numbers):
+        return Line(forward, edges, finite=finite)
+    nonzero = _nonzero([t for _, t in partials], numbers)
+    return Line(forward, edges if nonzero is not None else [], finite=finite, nonzero=nonzero)
+
+
+def _nonzero(partials: list[str], numbers: Sequence[float | None]) -> str | None:
+    """The test that not every one of ``partials`` is 0, where none is a nonzero number
+    (their `number`s given); None where every one is 0: the step passes nothing."""
+    unknown = [t for t, n in zip(partials, numbers) if n is None]
+    return either(unknown) if unknown else None

@@ -5,7 +5,8 @@ leaves, ``v0`` for the nodes, ``d...`` for the accumulators), writes each node's
 and backward groups (`micrograd.codegen.groups`), assembles them into functions
 (`micrograd.codegen.assembly`) and compiles them. A `Program` runs them on the
 arguments' numbers and the parameters' ``.data`` and ``.grad``; where its results are
-nan or it raises, it hands over to the exact program, which tests every zero gradient.
+nan or it raises, it hands over to the exact program, which tests every step as the
+engine's walk does.
 """
 
 from __future__ import annotations
@@ -83,11 +84,13 @@ class _Layout:
 def make_program(root: Value, inputs: list[Value], what: str) -> Program:
     """Generate and compile the code of ``root``'s graph with ``inputs`` as the arguments.
 
-    Where a local derivative could be infinite or nan, a zero gradient must pass
-    nothing, as in `backprop`. The code tests for that only at nodes of many edges
-    (`micrograd.codegen.groups.backward_group`); elsewhere a zero gradient passes on ±0
-    (which changes no sum), or nan, or an error (a derivative not defined at that
-    point). So the program comes with an exact one, the same code with every test
+    As in `backprop`, a node passes nothing where its gradient is 0 or its local
+    derivatives are all 0 (`micrograd.codegen.steps.passes`). The code tests a
+    gradient for zero only at nodes of many edges
+    (`micrograd.codegen.groups.backward_group`); elsewhere the plain products pass on
+    ±0 (which changes no sum), or nan (0 times an infinite derivative, an infinite
+    gradient times 0), or raise (a derivative not defined at that point). So the
+    program comes with an exact one, the same code with every test
     (`Program.exact`), compiled on first use, which gives the results where the fast
     one gives nan or raises."""
     leaves, backward = leaves_and_order(root)

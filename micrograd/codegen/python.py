@@ -41,14 +41,17 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     the forward pass, one op per line in topological order, then the backward pass in
     reverse order: for node n = op(u, ...), ``delta_u = delta_n * (d n / d u)`` with the
     local derivative written as the op's formula, ``+=`` where u feeds several ops.
+    As in ``backward``, a step passes nothing where delta_n is 0 or every local
+    derivative of n is 0 (so 0 times an infinite derivative adds nothing, and a dead
+    ReLU stops an infinite gradient): the code tests that with an ``if`` where the
+    products could differ from it, and the leaves' gradients start at 0.0.
     Called on the leaves' data it returns ``root.data`` and the gradients that
-    ``root.backward()`` gives the leaves, bit for bit: the backward pass visits the
-    nodes in the engine's order (`micrograd.engine.topological_order`), adds each
-    node's contributions in that order and writes sums as their op adds them. (Unlike
-    ``backward``, it does not skip a node whose gradient is 0: where a local
-    derivative there is infinite or undefined, the code gives nan or raises; and a
-    gradient that is 0 may come out as -0.0, as an accumulator's first value is the
-    term itself, where ``backward`` adds it to 0.0.)
+    ``root.backward()`` gives the leaves, bit for bit, nan, infinities and the sign of
+    zero included: the backward pass visits the nodes in the engine's order
+    (`micrograd.engine.topological_order`), adds each node's contributions in that
+    order and writes sums as their op adds them. It raises where ``backward`` raises,
+    but for a local derivative with respect to a constant, which it does not evaluate
+    unless the test above needs it.
     """
     if not (isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)):
         raise ValueError(f"to_python: name must be a Python identifier, got {name!r}")
@@ -83,20 +86,8 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
         )
     root_name = names[root] if root in names else literal(root.data)
     body.append(f"# backward pass: delta_u = d {root_name} / d u")
-    has_delta: set[Value] = set()
-    for step in backward_steps(backward, root, names, lines, has_delta):
-        body.append(f"# {step.line.forward[-1]}")
-        if step.head is not None:
-            body.append(step.head)
-        for edge in step.edges:
-            if edge.first:
-                body.append(f"{edge.target} = {edge.term}")
-            else:
-                body.append(
-                    f"{edge.target} += {edge.term}  # {names[edge.parent]} feeds several ops: "
-                    "add to its accumulator"
-                )
-    grads = [f"delta_{names[v]}" if v in has_delta else "1.0" for v in leaves]
+    body += _backward_pass(root, backward, leaves, names, lines)
+    grads = ["1.0" if v is root else f"delta_{names[v]}" for v in leaves]
     header = _imports(found, frozenset(IDENTIFIER.findall("\n".join(body))))
     tuple_text = f"({', '.join(grads)}{',' if len(grads) == 1 else ''})"
     signature = ", ".join(names[v] for v in leaves)
@@ -104,6 +95,48 @@ def to_python(root: Value, name: str = "forward_backward") -> str:
     source += [f"    {line}" for line in body]
     source.append(f"    return {root_name}, {tuple_text}")
     return "\n".join(source) + "\n"
+
+
+def _backward_pass(
+    root: Value,
+    backward: list[Value],
+    leaves: list[Value],
+    names: Mapping[Value, str],
+    lines: Mapping[Value, Line],
+) -> list[str]:
+    """The lines of the backward pass: each step, under its test where it needs one
+    (`micrograd.codegen.steps.passes`), after the line that sets the accumulators that
+    start at 0.0 (the leaves', and those first added to under a test)."""
+    steps = list(backward_steps(backward, root, names, lines, set()))
+    zeros = [f"delta_{names[v]}" for v in leaves if v is not root]
+    for step in steps:
+        if step.test is not None or step.inner_test is not None:
+            zeros += [edge.target for edge in step.edges if edge.first and edge.parent._prev]
+    body = ["# these start at 0.0 and add up what reaches them"] if zeros else []
+    body += [f"{' = '.join(zeros[i : i + 8])} = 0.0" for i in range(0, len(zeros), 8)]
+    started = set(zeros)
+    explain = "  # skip when delta or all local derivatives are 0"
+    for step in steps:
+        body.append(f"# {step.line.forward[-1]}")
+        indent = ""
+        if step.test is not None:
+            body.append(f"if {step.test}:{explain}")
+            indent, explain = "    ", ""
+        if step.head is not None:
+            body.append(f"{indent}{step.head}")
+        if step.inner_test is not None:
+            body.append(f"{indent}if {step.inner_test}:{explain}")
+            indent, explain = indent + "    ", ""
+        for edge in step.edges:
+            if edge.first:
+                sign = "+=" if edge.target in started else "="
+                body.append(f"{indent}{edge.target} {sign} {edge.term}")
+            else:
+                body.append(
+                    f"{indent}{edge.target} += {edge.term}  # {names[edge.parent]} feeds several "
+                    "ops: add to its accumulator"
+                )
+    return body
 
 
 def _names(root: Value, nodes: list[Value], reserved: set[str]) -> dict[Value, str]:

@@ -21,10 +21,11 @@ __all__ = [
     "IDENTIFIER",
     "TERMS_PER_LINE",
     "arithmetic",
+    "either",
     "expression_slots",
     "filled",
-    "is_finite",
     "literal",
+    "number",
     "positional",
     "sum_text",
     "template",
@@ -141,6 +142,13 @@ def times(delta: str | None, partial: str) -> str:
     return f"{delta} * {_factor(partial)}"
 
 
+def either(texts: list[str]) -> str:
+    """``texts`` joined by ``or``, true where one of them is not 0: each in parentheses
+    unless it is a name or a number, the whole too if there are several."""
+    joined = " or ".join(map(_factor, texts))
+    return f"({joined})" if len(texts) > 1 else joined
+
+
 def sum_text(terms: list[str], wrap: bool) -> str:
     """The sum of ``terms`` as the op's float function adds them: ``sum(rest, first)``
     (so that, where Python's ``sum`` of floats is compensated, it rounds the same)."""
@@ -201,10 +209,17 @@ def expression_slots(text: str, inputs: tuple[str, ...]) -> dict[int, int]:
     }
 
 
-def is_finite(text: str) -> bool:
-    """Whether ``text`` (a partial, constants pasted in) is a finite number whatever the
-    values: no names, no fields (any value, even a parameter's, can be infinite)."""
-    return "{" not in text and not IDENTIFIER.search(text)
+def number(text: str) -> float | None:
+    """The number ``text`` (a partial, constants pasted in and folded) always is, where it
+    is a finite number whatever the values: no names, no fields (any value, even a
+    parameter's, can be infinite or nan); else None."""
+    if "{" in text or IDENTIFIER.search(text):
+        return None
+    try:
+        value = float(text.strip().removeprefix("(").removesuffix(")"))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
 
 
 def positional(named: str, fields: tuple[str, ...]) -> str:
