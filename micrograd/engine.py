@@ -73,8 +73,7 @@ class Value(FloatConventions, OpMethods):
         _op: str = "",
         label: str = "",
     ) -> None:
-        self.data = to_float(data)
-        self.grad = 0.0
+        self.data, self.grad = to_float(data), 0.0
         if isinstance(_children, str):  # Value(data, label)
             label, _children = _children, ()
         self.label = label
