@@ -744,6 +744,10 @@ def _ops():
         "total": lambda a, b: ops.total(a, b, a * b),
         "identity": lambda a, b: ops.identity(a) * b,
         "relu_affine": lambda a, b: ops.relu_affine(b, a, b, a * 2, b),
+        # z = a - b takes both signs over the data below: both forms of the op
+        "bce_with_logits": lambda a, b: ops.bce_with_logits(a - b, b * 0.25),
+        # the largest term is a different one for each data
+        "logsumexp": lambda a, b: ops.logsumexp(a, b, a * b, -a),
     }
 
 
@@ -776,6 +780,43 @@ def test_what_if_recomputes_every_op_as_python_does(browser, tmp_path, op):
             shown = browser.execute_script(f"return {API}.value(arguments[0])", name)
             assert close(shown["data"], v.data), (op, name, shown, v.data)
             assert close(shown["grad"], v.grad), (op, name, shown, v.grad)
+
+
+def digits_like(seed: int, changes: dict[str, float]) -> tuple[Value, object]:
+    """The cross-entropy of an MLP(12, [6, 4]) on one 12-pixel image, class 2, with the
+    data of the named parameters and pixels (``x3``) changed first."""
+    from micrograd.losses import cross_entropy
+    from micrograd.nn import MLP
+
+    random.seed(seed)
+    model = MLP(12, [6, 4])
+    image = [Value(random.randint(0, 16) / 16, f"x{i}") for i in range(12)]
+    for v in [*model.parameters(), *image]:
+        v.data = changes.get(v.label, v.data)
+    return cross_entropy(model.outputs(image), 2), model
+
+
+def test_what_if_on_a_cross_entropy_network(browser, tmp_path):
+    root, _ = digits_like(3, {})
+    open_page(browser, root, tmp_path, max_nodes=None)
+    assert browser.execute_script(
+        "return document.querySelector('.mg-explore .mg-edit').textContent"
+    ).startswith("what if")  # editing is on
+    loss = page_data(explore(root, max_nodes=None))
+    loss = loss["values"][loss["root"]]["name"]
+    changes: dict[str, float] = {}
+    for name, x in (("x3", 0.9), ("L1.n2.w4", -2.5), ("L0.n1.b", 3.0), ("L1.n0.b", 40.0)):
+        changes[name] = x
+        browser.execute_script(f"{API}.set(arguments[0], arguments[1])", name, x)
+        browser.execute_script(f"{API}.step({API}.steps)")
+        # the oracle: the same network built in Python on the new data, and its backward
+        expected, model = digits_like(3, changes)
+        expected.backward()
+        shown = browser.execute_script(f"return {API}.value(arguments[0])", loss)
+        assert close(shown["data"], expected.data), (name, shown, expected.data)
+        for p in model.parameters():
+            shown = browser.execute_script(f"return {API}.value(arguments[0])", p.label)
+            assert close(shown["data"], p.data) and close(shown["grad"], p.grad), (name, p.label)
 
 
 def test_a_user_edits_a_leaf_by_clicking_and_typing(browser, tmp_path):

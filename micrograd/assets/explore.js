@@ -302,6 +302,14 @@
     },
     "floatops.step": function (x, below) { return step01(x, below === undefined ? 0 : below); },
     "floatops.sign": function (x) { return x > 0 ? 1 : x < 0 ? -1 : 0; },
+    // m + log sum_i e^(x_i - m), m the first largest x_i (Python's max), summed in order
+    "floatops.logsumexp": function () {
+      var m = arguments[0], total = 0, i;
+      for (i = 1; i < arguments.length; i++) { if (arguments[i] > m) { m = arguments[i]; } }
+      if (m === Infinity || m === -Infinity) { return m; }
+      for (i = 0; i < arguments.length; i++) { total += Math.exp(arguments[i] - m); }
+      return m + Math.log(total);
+    },
     pow_d_base: function (out, a, b) { return b !== 0 ? b * Math.pow(a, b - 1) : 0; },
     pow_d_exponent: function (out, a, b) {
       return a === 0 && b >= 0 ? 0 : a < 0 ? NaN : out * log(a);
@@ -334,7 +342,12 @@
       return g;
     }
     var out = c.forward ? c.forward(F, e) : null, i;
-    for (i = 0; i < n; i++) {
+    if (s.reduce) {  // the terms are the arguments of a function, not a sum
+      var terms = out === null ? [] : [out];
+      for (i = 0; i < n; i++) { terms.push(c.term(F, element(i))); }
+      out = F[s.reduce].apply(null, terms);
+    }
+    for (i = 0; i < n && !s.reduce; i++) {
       var t = c.term(F, element(i));
       out = out === null ? t : out + t;
     }
