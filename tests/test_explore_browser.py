@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from micrograd.engine import Value, topological_order
+from micrograd.engine import Value, constant, is_constant, topological_order
+from micrograd.names import graph_names
 from micrograd.viz import explore, trace_backward
 
 from helpers import chromium, lecture_neuron, needs_chromium, page_data
@@ -104,8 +105,11 @@ const name = id => data.values[id] ? data.values[id].name
     : data.ops[id] ? 'op of ' + data.values[id.slice(0, -2)].name : level.units[id].name;
 const exact = sel => Array.from(root.querySelectorAll('.mg-panel ' + sel)).map(
     e => [e.textContent, e.getAttribute('data-exact')]);
-const values = Array.from(svg.querySelectorAll('g.mg-value'));
-const label = g => g.querySelector('text.mg-label').textContent;
+const all = Array.from(svg.querySelectorAll('g.mg-value'));
+const values = all.filter(g => !g.classList.contains('mg-constant'));
+const text = g => g.querySelector('text.mg-label').textContent;
+// a constant by its name ("t" of a box that says "t = 0.25")
+const label = g => g.classList.contains('mg-constant') ? data.values[g.dataset.id].name : text(g);
 const boxes = {};
 svg.querySelectorAll('g.mg-value, g.mg-op, g.mg-unit').forEach(g => {
     const b = g.getBBox(), m = g.getCTM(); boxes[g.dataset.id] = [m.e, m.f, b.width, b.height];
@@ -125,8 +129,11 @@ return {
     cells: Array.from(svg.querySelectorAll('g.mg-cell.mg-hot')).map(c => [
         data.values[c.parentNode.dataset.id.slice(0, -2)].name, Number(c.dataset.slot),
         c.querySelector('text').textContent]),
-    hotValues: values.filter(g => g.classList.contains('mg-hot')).map(label),
-    muted: values.filter(g => g.classList.contains('mg-muted')).map(label),
+    hotValues: all.filter(g => g.classList.contains('mg-hot')).map(label),
+    muted: all.filter(g => g.classList.contains('mg-muted')).map(label),
+    shown: all.map(label),
+    constants: all.filter(g => !values.includes(g)).map(g => [text(g),
+        g.querySelectorAll('text').length, g.querySelector('rect').getBBox().height]),
     grads: Object.fromEntries(values.map(g => {
         const t = g.querySelectorAll('text'); return [label(g), t[t.length - 1].textContent];
     })),
@@ -147,11 +154,14 @@ def click(browser, act: str) -> None:
 
 
 def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) -> None:
+    """Step through every step of ``root``'s backward pass in the page, each checked
+    against `trace_backward`; Values are called by the names every view shares."""
     steps = trace_backward(root)
+    names = graph_names(root).shown
     first = browser.execute_script(READ_PAGE)
     assert first["counter"] == f"step 0 / {len(steps)}"
-    assert first["muted"] and root.label not in first["muted"]
-    assert first["grads"][root.label] == "grad 1.0000"
+    assert first["muted"] and names[root] not in first["muted"]
+    assert first["grads"][names[root]] == "grad 1.0000"
     assert first["resources"] == 0  # nothing but the page itself was loaded
     assert first["cells"] == [] and first["hot"] == []
     for k, step in enumerate(steps, start=1):
@@ -169,13 +179,17 @@ def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) 
         # the highlighted edge goes from step.to into the op of step.node; only the cell
         # of that input is highlighted, and it holds the local derivative
         into = [h for h in page["hot"] if h[1].startswith("op of")]
-        assert into == [[step.to.label, f"op of {step.node.label}"]]
-        assert page["cells"] == [[step.node.label, step.slot, four(step.local)]]
-        assert sorted(page["hotValues"]) == sorted({step.node.label, step.to.label})
-        # the accumulator shows the running value; boxes the pass has not reached are grey
-        assert page["grads"][step.to.label] == f"grad {four(step.after)}"
-        reached = {root.label, *(s.to.label for s in steps[:k])}
-        assert set(page["muted"]) == set(first["grads"]) - reached - set(page["hotValues"])
+        assert into == [[step.to_name, f"op of {step.node_name}"]]
+        assert page["cells"] == [[step.node_name, step.slot, four(step.local)]]
+        assert sorted(page["hotValues"]) == sorted({step.node_name, step.to_name})
+        # the accumulator shows the running value (a constant's box shows none); boxes
+        # the pass has not reached are grey
+        if is_constant(step.to):
+            assert step.to_name not in page["grads"]
+        else:
+            assert page["grads"][step.to_name] == f"grad {four(step.after)}"
+        reached = {names[root], *(s.to_name for s in steps[:k])}
+        assert set(page["muted"]) == set(first["shown"]) - reached - set(page["hotValues"])
         # a fork shows the contributions it has summed so far
         into_to = [s.contribution for s in steps[:k] if s.to is step.to]
         if sum(s.to is step.to for s in steps) > 1:
@@ -183,7 +197,7 @@ def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) 
         else:
             assert page["parts"] == []
         assert page["boxes"] == first["boxes"]  # nothing moves
-        api = browser.execute_script(f"return {API}.value(arguments[0])", step.to.label)
+        api = browser.execute_script(f"return {API}.value(arguments[0])", step.to_name)
         assert api == {"data": step.to.data, "grad": step.after}
         if shots and k in shots:
             shot(browser, shots[k])
@@ -191,8 +205,9 @@ def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) 
     root.backward()
     final = browser.execute_script(READ_PAGE)
     for v in {v for s in steps for v in (s.node, s.to)}:
-        assert final["grads"][v.label] == f"grad {four(v.grad)}"
-        api = browser.execute_script(f"return {API}.value(arguments[0])", v.label)
+        if not is_constant(v):
+            assert final["grads"][names[v]] == f"grad {four(v.grad)}"
+        api = browser.execute_script(f"return {API}.value(arguments[0])", names[v])
         assert api == {"data": v.data, "grad": v.grad}
 
 
@@ -205,6 +220,49 @@ def test_forked_expression_step_by_step(browser, tmp_path):
     panel = browser.execute_script(READ_PAGE)["panel"]
     # f = (a + ab) a: df/da = (a + ab) + a (1 + b) * ... summed as three contributions
     assert "fork: a feeds 3 edges" in panel and "(all 3)" in panel
+
+
+def with_constants() -> Value:
+    """f = tanh(x * 2 + 0.5) * y - 3 (x ** 2 has its exponent in its op, 2 ** y its base):
+    the constants 2.0, 0.5 and 3.0 are Values; a labelled constant t = 0.25 too."""
+    x, y = Value(0.75, "x"), Value(-1.5, "y")
+    t = constant(0.25)
+    t.label = "t"
+    f = ((x * 2.0 + 0.5).tanh() * y - 3.0) * (x**2 + 2.0**y + t)
+    f.label = "f"
+    return f
+
+
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_constants_are_drawn_as_numbers_and_stepped_as_the_engine_does(browser, tmp_path, width):
+    root = with_constants()
+    open_page(browser, root, tmp_path, width)
+    page = browser.execute_script(READ_PAGE)
+    # each constant is its shared name (its number; a labelled one "t = 0.25") in a box
+    # of one line: no data or grad
+    names = graph_names(root).shown
+    constants = {v for s in trace_backward(root) for v in (s.to,) if is_constant(v)}
+    assert sorted(c[0] for c in page["constants"]) == sorted(
+        names[v] if not v.label else f"{names[v]} = {v.data:g}" for v in constants
+    )
+    assert sorted(names[v] for v in constants) == ["0.5", "2.0", "3.0", "t"]
+    assert all(texts == 1 and height < 30 for _, texts, height in page["constants"])
+    shot(browser, f"constants-step0-{width}")
+    # the engine's walk adds into a constant's accumulator as into any input's: the page
+    # steps into it as trace_backward does, and says what it is
+    steps = trace_backward(root)
+    k = next(k for k, s in enumerate(steps, start=1) if is_constant(s.to))
+    browser.execute_script(f"{API}.step(arguments[0])", k)
+    panel = browser.execute_script(READ_PAGE)["panel"]
+    assert "(a constant: the engine adds up its gradient too, but nothing uses it)" in panel
+    shot(browser, f"constants-step{k}-{width}")
+    browser.execute_script(f"{API}.step(0)")
+    check_every_step(browser, root)
+    # a constant is no leaf to edit
+    error = browser.execute_script(
+        f"try {{ {API}.set('2.0', 3); }} catch (e) {{ return e.message; }}"
+    )
+    assert error.startswith("2.0 is a constant: only a leaf's data can be changed")
 
 
 def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):

@@ -113,8 +113,10 @@
     make("path", { d: curve(points), "marker-end": "url(#" + root.id + "-arrow)" }, g);
     return g;
   };
-  Drawing.prototype.value = function (parent, id, x, y, w) {
-    var v = values[id], g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
+  Drawing.prototype.value = function (parent, id, x, y, w, h) {
+    var v = values[id];
+    if (v.constant !== undefined) { return this.constant(parent, id, x, y, w, h); }
+    var g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
       transform: "translate(" + x + "," + y + ")" }, parent), id, [x, y, x + w, y + 59]);
     var title = make("title", {}, g);
     make("rect", { width: w, height: 59, rx: 4 }, g);
@@ -123,10 +125,24 @@
       grad: make("text", { x: 8, y: 52 }, g), title: title };
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
-    if (!v.op && !data.edit) {
+    if (!v.op && !data.edit) {  // a leaf, not a constant (those are drawn above)
       g.classList.add("mg-editable");
       g.addEventListener("pointerdown", function (event) { drag(id, event); });
     }
+    g.addEventListener("blur", function () {
+      if (state.focused === id) { state.focused = null; describe(); }
+    });
+  };
+  // A constant (a number in the expression): its number alone in a small grey box, as
+  // draw_dot draws it; it is no leaf to edit and shows no gradient.
+  Drawing.prototype.constant = function (parent, id, x, y, w, h) {
+    var g = this.tag(make("g", { "class": "mg-value mg-constant", "data-id": id, tabindex: 0,
+      transform: "translate(" + x + "," + y + ")" }, parent), id, [x, y, x + w, y + h]);
+    make("title", {}, g, values[id].constant + "\na constant: a number in the expression");
+    make("rect", { width: w, height: h, rx: 6 }, g);
+    make("text", { x: 8, y: h / 2 + 4.5, "class": "mg-label" }, g, values[id].constant);
+    g.addEventListener("focus", function () { state.focused = id; describe(); });
+    g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
     g.addEventListener("blur", function () {
       if (state.focused === id) { state.focused = null; describe(); }
     });
@@ -208,7 +224,7 @@
     });
     Object.keys(level.boxes).forEach(function (id) {
       var b = level.boxes[id];
-      if (values[id]) { d.value(svg, id, b[0], b[1], b[2]); }
+      if (values[id]) { d.value(svg, id, b[0], b[1], b[2], b[3]); }
       else if (ops[id]) { d.op(svg, id, b[0], b[1]); }
       else { d.unit(svg, id, b); }
     });
@@ -246,7 +262,7 @@
       if (!id) { return; }
       inner.edge(g, "e" + z.slice(1) + "_" + c.slot, [10 + width, y + 29.5, opX, opY + c.y],
         values[id].name + " → " + zop.name);
-      inner.value(g, id, 10, y, wide[id][2]);
+      inner.value(g, id, 10, y + (59 - wide[id][3]) / 2, wide[id][2], wide[id][3]);
     });
     inner.op(g, z + "op", opX, opY);
     var x = opX + zop.w + 50, mid = top + tall / 2;
@@ -416,6 +432,10 @@
     if (values[id].op) {
       throw new Error(values[id].name + " is computed by " + values[id].op +
         ": only a leaf's data can be changed");
+    }
+    if (values[id].constant !== undefined) {
+      throw new Error(values[id].name + " is a constant: only a leaf's data can be changed, " +
+        "an input's, a weight's or a bias's");
     }
     if (typeof x !== "number" || !isFinite(x)) {
       throw new Error("the data of " + values[id].name + " must be a finite number, got " + x);
@@ -698,7 +718,9 @@
         num("mg-contribution", s.contribution) + ' <span class="mg-hint">(upstream gradient × ' +
         "local derivative = contribution)</span></p>",
       "<p>gradient of " + who(s.to) + ": " + num("mg-before", s.before) + " + " +
-        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) + "</p>",
+        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) +
+        (values[s.to].constant !== undefined ? ' <span class="mg-hint">(a constant: the ' +
+        "engine adds up its gradient too, but nothing uses it)</span>" : "") + "</p>",
       forkText(s, i)
     ].join("");
   }
@@ -765,6 +787,10 @@
     }
     now = now || current(drawing());
     var grad = now.grads[id] || data.zero;
+    if (values[id].constant !== undefined) {
+      info.textContent = values[id].constant + "   a constant: data " + values[id].data[1];
+      return;
+    }
     info.textContent = values[id].name + "   data " + values[id].data[1] +
       (state.mode === "backward" ? "   grad " + grad[1] : "");
   }
