@@ -99,10 +99,12 @@ def explore(
     place), and has a level of layers. Clicking a leaf lets the learner change its data:
     the page recomputes both passes (what if).
 
-    A constant (a number in the expression, as the 2 in ``x * 2``) is drawn as in
-    `micrograd.viz.draw_dot`: its number alone in a small grey box, no gradient shown
-    and nothing to edit. The engine's walk adds into its accumulator as into any
-    input's, so the steps into it are there, as ``trace_backward`` lists them.
+    A constant (a number lifted into the graph, as the 2 in ``x * 2``) is drawn as in
+    `micrograd.viz.draw_dot`: its name (its number) alone in a small grey box, or
+    ``label = number`` for a labelled one, no gradient shown. Only a labelled one (an
+    input given as a plain number, which `micrograd.nn` labels ``x0, x1, ...``) can be
+    edited. The engine's walk adds into a constant's accumulator as into any input's,
+    so the steps into it are there, as ``trace_backward`` lists them.
 
     ``quiz=True`` hides what each step computes: the learner types the contribution
     (and, at a fork, the running sum), the page checks it to 1e-4 relative and then

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from micrograd.engine import Value, constant, is_constant, topological_order
-from micrograd.names import graph_names
+from micrograd.names import graph_names, reading_order
 from micrograd.viz import explore, trace_backward
 
 from helpers import chromium, lecture_neuron, needs_chromium, page_data
@@ -222,11 +222,12 @@ def test_forked_expression_step_by_step(browser, tmp_path):
     assert "fork: a feeds 3 edges" in panel and "(all 3)" in panel
 
 
-def with_constants() -> Value:
-    """f = tanh(x * 2 + 0.5) * y - 3 (x ** 2 has its exponent in its op, 2 ** y its base):
-    the constants 2.0, 0.5 and 3.0 are Values; a labelled constant t = 0.25 too."""
+def with_constants(t: float = 0.25) -> Value:
+    """f = (tanh(x * 2 + 0.5) * y - 3) * (x ** 2 + 2 ** y + t): the constants 2.0, 0.5 and
+    3.0 are Values (x ** 2 has its exponent in its op, 2 ** y its base), and so is t, a
+    labelled constant (0.25 unless given)."""
     x, y = Value(0.75, "x"), Value(-1.5, "y")
-    t = constant(0.25)
+    t = constant(t)
     t.label = "t"
     f = ((x * 2.0 + 0.5).tanh() * y - 3.0) * (x**2 + 2.0**y + t)
     f.label = "f"
@@ -258,11 +259,25 @@ def test_constants_are_drawn_as_numbers_and_stepped_as_the_engine_does(browser, 
     shot(browser, f"constants-step{k}-{width}")
     browser.execute_script(f"{API}.step(0)")
     check_every_step(browser, root)
-    # a constant is no leaf to edit
+    # a number in the expression is not to be edited; a labelled constant (an input given
+    # as a number, as a network labels it) is, and its box says its new number as
+    # Python's format(x, "g") does
     error = browser.execute_script(
         f"try {{ {API}.set('2.0', 3); }} catch (e) {{ return e.message; }}"
     )
-    assert error.startswith("2.0 is a constant: only a leaf's data can be changed")
+    assert error.startswith("2.0 is a number in the expression: only a leaf's data can be")
+    for x in (1e-5, 123456789.0, -2.5, 0.1, 1.0):
+        browser.execute_script(f"{API}.set('t', arguments[0]); {API}.step({API}.steps)", x)
+        texts = [c[0] for c in browser.execute_script(READ_PAGE)["constants"]]
+        assert f"t = {x:g}" in texts, (x, texts)
+        expected = with_constants(x)
+        expected.backward()
+        shown = browser.execute_script(f"return {API}.value('f')")
+        assert close(shown["data"], expected.data) and close(shown["grad"], 1.0)
+        for leaf in reading_order(expected):
+            if not is_constant(leaf):
+                shown = browser.execute_script(f"return {API}.value(arguments[0])", leaf.label)
+                assert close(shown["grad"], leaf.grad), (x, leaf.label)
 
 
 def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):

@@ -40,6 +40,19 @@
       String(x)];
   }
   function X(id) { return Number(values[id].data[1]); }
+  // Python's format(x, "g"): 6 significant digits, no trailing zeros, an exponent of at
+  // least two digits below 1e-4 and from 1e6 up
+  function general(x) {
+    if (isNaN(x)) { return "nan"; }
+    if (!isFinite(x)) { return x > 0 ? "inf" : "-inf"; }
+    if (x === 0) { return 1 / x < 0 ? "-0" : "0"; }
+    var parts = x.toExponential(5).split("e"), exp = Number(parts[1]);
+    var strip = function (t) { return t.indexOf(".") < 0 ? t : t.replace(/\.?0+$/, ""); };
+    if (exp < -4 || exp >= 6) {
+      return strip(parts[0]) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+    }
+    return strip(x.toFixed(5 - exp));
+  }
   function num(cls, pair) {
     return '<span class="mg-num ' + cls + '" title="' + esc(pair[1]) + '" data-exact="' +
       esc(pair[1]) + '">' + esc(pair[0]) + "</span>";
@@ -93,7 +106,7 @@
   function Drawing(L, svg) {
     this.level = L; this.svg = svg; this.list = []; this.cells = {};
     this.units = []; this.edgeOf = {}; this.inner = {}; this.weights = []; this.locals = []; this.version = -1;
-    this.byId = {}; this.pieces = [];
+    this.byId = {}; this.pieces = []; this.dense = {}; this.litEdges = null; this.litPath = "";
   }
   // A shape, tagged with the id it shows and its place [left, top, right, bottom] in the
   // picture (the first shape of an id is the one a step scrolls into view).
@@ -135,14 +148,24 @@
   };
   // A constant (a number in the expression): its number alone in a small grey box, as
   // draw_dot draws it; it is no leaf to edit and shows no gradient.
+  // A constant (a number lifted into the graph): its name alone in a small grey box, as
+  // draw_dot draws it, or "label = number" for a labelled one (an input given as a plain
+  // number). It shows no gradient; only a labelled one can be edited.
   Drawing.prototype.constant = function (parent, id, x, y, w, h) {
-    var g = this.tag(make("g", { "class": "mg-value mg-constant", "data-id": id, tabindex: 0,
-      transform: "translate(" + x + "," + y + ")" }, parent), id, [x, y, x + w, y + h]);
-    make("title", {}, g, values[id].constant + "\na constant: a number in the expression");
-    make("rect", { width: w, height: h, rx: 6 }, g);
-    make("text", { x: 8, y: h / 2 + 4.5, "class": "mg-label" }, g, values[id].constant);
+    var v = values[id], g = this.tag(make("g", { "class": "mg-value mg-constant",
+      "data-id": id, tabindex: 0, transform: "translate(" + x + "," + y + ")" }, parent), id,
+    [x, y, x + w, y + h]);
+    make("title", {}, g, v.label ? v.label + "\na constant (a number given as an input): " +
+      "click or drag to change it" : v.constant + "\na constant: a number in the expression");
+    var rect = make("rect", { width: w, height: h, rx: 6 }, g);
+    var text = make("text", { x: 8, y: h / 2 + 4.5, "class": "mg-label" }, g, v.constant);
+    if (v.label) { g.mgConstant = { id: id, rect: rect, text: text, w: w }; }
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
+    if (v.label && !data.edit) {
+      g.classList.add("mg-editable");
+      g.addEventListener("pointerdown", function (event) { drag(id, event); });
+    }
     g.addEventListener("blur", function () {
       if (state.focused === id) { state.focused = null; describe(); }
     });
@@ -189,39 +212,59 @@
     }
   };
 
+  // A level's picture: an SVG over a second one (the bundle) that holds the many faint
+  // edges into wide neurons. The bundle never changes, so the browser paints it once, in
+  // a layer of its own; the edges of the current step are drawn over it, in red, by one
+  // path of the picture above (see paint).
   function draw(L) {
-    var level = levels[L];
-    var svg = make("svg", { width: level.width, height: level.height, "data-level": L,
-      viewBox: "0 0 " + level.width + " " + level.height, "class": "mg-svg" }, box);
+    var level = levels[L], size = { width: level.width, height: level.height,
+      viewBox: "0 0 " + level.width + " " + level.height };
+    var stack = document.createElement("div");
+    stack.className = "mg-stack";
+    box.appendChild(stack);
+    var svg = make("svg", Object.assign({ "data-level": L, "class": "mg-svg" }, size), stack);
     var marker = make("marker", { id: root.id + "-arrow", viewBox: "0 0 8 8", refX: 8, refY: 4,
       markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" },
     make("defs", {}, svg));
     make("path", { d: "M0,0 L8,4 L0,8 z", "class": "mg-arrow" }, marker);
-    var d = new Drawing(L, svg);
+    var d = new Drawing(L, svg), bundle = [];
+    d.stack = stack;
+    d.litEdges = make("path", { "class": "mg-lit" }, svg);  // the step's edges in the bundle
     level.edges.forEach(function (e) {
+      var u = level.units[e.to];
+      e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
+      if (u && u.inputs.length > WEIGHTS_SHOWN) {
+        d.dense[e.id] = curve(e.points);
+        bundle.push(d.dense[e.id]);
+        // a step's edge is scrolled into view by its place, as any shape's
+        var xs = e.points.filter(function (c, i) { return i % 2 === 0; });
+        var ys = e.points.filter(function (c, i) { return i % 2 === 1; });
+        d.byId[e.id] = { mgPlace: [Math.min.apply(null, xs), Math.min.apply(null, ys),
+          Math.max.apply(null, xs), Math.max.apply(null, ys)] };
+        return;
+      }
       var title = nameOf(L, e.from) + " → " + nameOf(L, e.to);
-      if (level.units[e.to]) {
-        var u = level.units[e.to], k = Number(e.id.split("_")[1]);
+      if (u) {
+        var k = Number(e.id.split("_")[1]);
         var ws = u.weights[k].filter(Boolean).map(function (w) {
           return values[w].name + " = " + values[w].data[0];
         });
         title += ", weight " + ws.join(", ");
       }
-      var g = d.edge(svg, e.id, e.points, title), u = level.units[e.to];
+      var g = d.edge(svg, e.id, e.points, title);
       // a neuron's weight is written on its edge, where the neuron has few enough inputs
-      if (u && u.inputs.length > WEIGHTS_SHOWN) {
-        g.classList.add("mg-dense");
-        // culled by its box alone: the many faint edges into a wide neuron cross the view
-        // as a bundle, and showing and hiding them one by one as it scrolls costs more
-        g.mgParts = null;
-      }
-      if (u && u.neuron && u.inputs.length <= WEIGHTS_SHOWN) {
+      if (u && u.neuron) {
         var w = u.weights[Number(e.id.split("_")[1])][0], n = e.points.length;
         d.weights.push({ id: w, text: make("text", { x: e.points[n - 2] - 6,
           y: e.points[n - 1] - 3, "text-anchor": "end", "class": "mg-weight" }, g) });
       }
-      e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
     });
+    if (bundle.length) {
+      var under = make("svg", Object.assign({ "class": "mg-bundle", "aria-hidden": "true",
+        preserveAspectRatio: "none" }, size), stack);
+      make("path", { d: bundle.join(" ") }, under);
+      d.bundle = under;
+    }
     Object.keys(level.boxes).forEach(function (id) {
       var b = level.boxes[id];
       if (values[id]) { d.value(svg, id, b[0], b[1], b[2], b[3]); }
@@ -235,7 +278,11 @@
   function drawing() {
     var L = state.level;
     if (!drawings[L]) { drawings[L] = draw(L); }
-    Object.keys(drawings).forEach(function (k) { drawings[k].svg.style.display = k === L ? "" : "none"; });
+    Object.keys(drawings).forEach(function (k) {
+      var shown = k === L ? "" : "none";
+      drawings[k].svg.style.display = shown;
+      drawings[k].stack.style.display = shown;
+    });
     return drawings[L];
   }
 
@@ -284,9 +331,12 @@
     // the picture grows to hold the opened neuron
     var sw = Math.max(Number(d.svg.getAttribute("width")), b[0] + w + 8);
     var sh = Math.max(Number(d.svg.getAttribute("height")), b[1] + h + 8);
-    d.svg.setAttribute("width", sw);
-    d.svg.setAttribute("height", sh);
-    d.svg.setAttribute("viewBox", "0 0 " + sw + " " + sh);
+    [d.svg, d.bundle].forEach(function (svg) {
+      if (!svg) { return; }
+      svg.setAttribute("width", sw);
+      svg.setAttribute("height", sh);
+      svg.setAttribute("viewBox", "0 0 " + sw + " " + sh);
+    });
     d.inner[uid] = { group: g, drawing: inner, boxes: n * 2 + 1 + (out !== z ? 2 : 1) };
   }
 
@@ -433,9 +483,9 @@
       throw new Error(values[id].name + " is computed by " + values[id].op +
         ": only a leaf's data can be changed");
     }
-    if (values[id].constant !== undefined) {
-      throw new Error(values[id].name + " is a constant: only a leaf's data can be changed, " +
-        "an input's, a weight's or a bias's");
+    if (values[id].constant !== undefined && !values[id].label) {
+      throw new Error(values[id].name + " is a number in the expression: only a leaf's data " +
+        "can be changed, an input's, a weight's or a bias's");
     }
     if (typeof x !== "number" || !isFinite(x)) {
       throw new Error("the data of " + values[id].name + " must be a finite number, got " + x);
@@ -558,6 +608,11 @@
     });
     d.weights.forEach(function (w) { put(w.text, "w " + values[w.id].data[0]); });
     Object.keys(d.inner).forEach(function (uid) { paint(d.inner[uid].drawing, now); });
+    if (d.litEdges) {
+      var lit = Object.keys(now.hot).filter(function (id) { return d.dense[id]; });
+      var path = lit.map(function (id) { return d.dense[id]; }).join(" ");
+      if (path !== d.litPath) { d.litEdges.setAttribute("d", path); d.litPath = path; }
+    }
     if (d.lit) { d.lit.forEach(function (c) { c.classList.remove("mg-hot"); }); }
     d.lit = now.cells.map(function (c) { return d.cells[c]; }).filter(Boolean);
     d.lit.forEach(function (c) { c.classList.add("mg-hot"); });
@@ -568,6 +623,11 @@
     if (el.mgHot !== hot) { el.classList.toggle("mg-hot", hot); el.mgHot = hot; }
     if (el.mgMuted !== muted) { el.classList.toggle("mg-muted", muted); el.mgMuted = muted; }
     if (el.mgText) { paintText(el.mgText, now); }
+    if (el.mgConstant) {  // its number, which an edit may have changed
+      var c = el.mgConstant, text = values[c.id].label + " = " + general(X(c.id));
+      put(c.text, text);
+      c.rect.setAttribute("width", Math.max(c.w, text.length * 7.8 + 16));
+    }
   }
   function paintText(t, now) {
     var backwardMode = state.mode === "backward";
@@ -788,7 +848,7 @@
     now = now || current(drawing());
     var grad = now.grads[id] || data.zero;
     if (values[id].constant !== undefined) {
-      info.textContent = values[id].constant + "   a constant: data " + values[id].data[1];
+      info.textContent = values[id].name + "   a constant: data " + values[id].data[1];
       return;
     }
     info.textContent = values[id].name + "   data " + values[id].data[1] +
