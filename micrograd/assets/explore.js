@@ -107,7 +107,7 @@
   function Drawing(L, svg) {
     this.level = L; this.svg = svg; this.list = []; this.cells = {};
     this.units = []; this.edgeOf = {}; this.inner = {}; this.weights = []; this.locals = []; this.version = -1;
-    this.byId = {}; this.pieces = []; this.dense = {}; this.litEdges = null; this.litPath = "";
+    this.byId = {}; this.pieces = []; this.dense = {}; this.faint = {}; this.litEdges = null; this.litPath = "";
   }
   // A shape, tagged with the id it shows and its place [left, top, right, bottom] in the
   // picture (the first shape of an id is the one a step scrolls into view).
@@ -233,6 +233,7 @@
       var faint = u && u.inputs.length > WEIGHTS_SHOWN;
       if (many || faint) {
         d.dense[e.id] = e.points;
+        if (faint) { d.faint[e.id] = true; }
         bands[faint ? "faint" : "plain"].add(e.points);
         // a step's edge is scrolled into view by its place, as any shape's
         d.byId[e.id] = { mgPlace: bounds(e.points) };
@@ -712,7 +713,10 @@
       var lit = Object.keys(now.hot).filter(function (id) { return d.dense[id]; });
       if (lit.join() !== d.litPath) {  // a path each: a few edges, uncut
         d.litEdges.textContent = "";
-        lit.forEach(function (id) { make("path", { d: curve(d.dense[id]) }, d.litEdges); });
+        lit.forEach(function (id) {
+          make("path", { d: curve(d.dense[id]), "class": d.faint[id] ? "mg-faint" : "" },
+            d.litEdges);
+        });
         if (lit.length) {
           make("path", { d: lit.map(function (id) { return head(d.dense[id]); }).join(""),
             "class": "mg-head" }, d.litEdges);
