@@ -764,6 +764,75 @@ def test_the_digits_model_opens_at_neuron_level_quickly(browser, tmp_path):
     )
 
 
+ON_CURVE = """
+const [level, ids, ts] = arguments;
+const root = document.querySelector('.mg-explore');
+const data = JSON.parse(root.querySelector('script.mg-data').textContent);
+const stack = Array.from(root.querySelectorAll('.mg-stack')).find(s => s.style.display !== 'none');
+const bands = Array.from(stack.querySelectorAll('svg.mg-bundle path:not(.mg-head)'));
+const lit = Array.from(stack.querySelectorAll('svg.mg-svg .mg-lit path:not(.mg-head)'));
+// strokes 1 px wide for the test: a point within 0.5 px of a drawn curve is on it
+const style = document.createElement('style');
+style.textContent = '.mg-explore svg path { stroke-width: 1px !important; }';
+document.head.appendChild(style);
+const point = stack.querySelector('svg.mg-svg').createSVGPoint();
+const inside = (paths, x, y) => {
+    point.x = x; point.y = y; return paths.some(p => p.isPointInStroke(point));
+};
+const result = ids.map(id => {
+    const e = data.levels[level].edges.find(e => e.id === id), p = e.points;
+    return ts.map(([i, t]) => {
+        // the cubic of curve(p) from point i to point i + 1, at t
+        const [xa, ya, xb, yb] = p.slice(2 * i, 2 * i + 4), m = (xa + xb) / 2, u = 1 - t;
+        const x = u * u * u * xa + 3 * u * t * m + t * t * t * xb;
+        const y = (u * u * u + 3 * u * u * t) * ya + (3 * u * t * t + t * t * t) * yb;
+        return [inside(bands, x, y), inside(lit, x, y)];
+    });
+});
+style.remove();
+return result;
+"""
+
+
+def test_the_bundle_draws_every_edge_of_a_large_picture_and_a_step_lights_its_own(
+    browser, tmp_path
+):
+    from micrograd.losses import cross_entropy
+    from micrograd.nn import MLP
+
+    random.seed(1)
+    model = MLP(16, [24, 10])
+    root = cross_entropy(model.outputs([random.random() for _ in range(16)]), 4)
+    data = page_data(explore(root, max_nodes=None))
+    open_page(browser, root, tmp_path, max_nodes=None)
+    for level in ("neurons", "values"):
+        browser.execute_script(f"{API}.level(arguments[0]); {API}.step(arguments[1])", level, 3)
+        edges = data["levels"][level]["edges"]
+        # the edges the page draws as SVG shapes of their own: at the level of neurons,
+        # those into neurons of at most 8 inputs; at the level of Values, none
+        shapes = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.mg-explore svg.mg-svg'))"
+            ".find(s => s.style.display !== 'none').querySelectorAll('g.mg-edge').length"
+        )
+        assert shapes == (len(edges) - 16 * 24 - 24 * 10 if level == "neurons" else 0)
+        # the longest edges, cut into bands: every point of each one's curve is on the
+        # bundle's strokes; only the current step's edges are on the red ones
+        longest = sorted(edges, key=lambda e: -abs(e["points"][1] - e["points"][-1]))[:12]
+        for e in longest:
+            ts = [(i, t / 16) for i in range(len(e["points"]) // 2 - 1) for t in range(17)]
+            result = browser.execute_script(ON_CURVE, level, [e["id"]], ts)[0]
+            assert all(bundle for bundle, _ in result), (level, e["id"])
+        # the step's edges in red: at the level of neurons, one into a neuron from each of
+        # its inputs (step 3 is a neuron of the last layer)
+        lit = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.mg-explore svg.mg-svg'))"
+            ".find(s => s.style.display !== 'none')"
+            ".querySelectorAll('.mg-lit path:not(.mg-head)').length"
+        )
+        assert lit == (24 if level == "neurons" else 2)
+    shot(browser, "bundle-values-step3-1400")
+
+
 def slow(times: list[float]) -> str:
     """The steps (by position in ``times``) that took over 100 ms, and how long."""
     return ", ".join(f"#{i}: {t:.0f} ms" for i, t in enumerate(times) if t > 100)

@@ -144,8 +144,6 @@
       if (state.focused === id) { state.focused = null; describe(); }
     });
   };
-  // A constant (a number in the expression): its number alone in a small grey box, as
-  // draw_dot draws it; it is no leaf to edit and shows no gradient.
   // A constant (a number lifted into the graph): its name alone in a small grey box, as
   // draw_dot draws it, or "label = number" for a labelled one (an input given as a plain
   // number). It shows no gradient; only a labelled one can be edited.
@@ -321,10 +319,10 @@
     return t0 >= 1 ? right : split(right, (t1 - t0) / (1 - t0))[0];
   }
   function split(c, t) {  // de Casteljau: cubic c cut at t, [before, after]
-    var lerp = function (i, j, a, b) { return [a[i] + (b[i] - a[i]) * t, a[j] + (b[j] - a[j]) * t]; };
+    var lerp = function (a, b) { return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]; };
     var p = [[c[0], c[1]], [c[2], c[3]], [c[4], c[5]], [c[6], c[7]]];
-    var ab = lerp(0, 1, p[0], p[1]), bc = lerp(0, 1, p[1], p[2]), cd = lerp(0, 1, p[2], p[3]);
-    var abc = lerp(0, 1, ab, bc), bcd = lerp(0, 1, bc, cd), m = lerp(0, 1, abc, bcd);
+    var ab = lerp(p[0], p[1]), bc = lerp(p[1], p[2]), cd = lerp(p[2], p[3]);
+    var abc = lerp(ab, bc), bcd = lerp(bc, cd), m = lerp(abc, bcd);
     return [[].concat(p[0], ab, abc, m), [].concat(m, bcd, cd, p[3])];
   }
   var arrows = 0;
