@@ -43,6 +43,7 @@ __all__ = ["Explorer", "explore"]
 CHAR = 7.8  # the width of a character of the page's 13px monospace font, in pixels
 LINE = 17.0  # the height of a line of text
 CELL = 20.0  # the height of one input's cell in an op box
+CONSTANT_HEIGHT = LINE + 8  # a constant's box: one line, its number
 NEURON_LEVEL_FROM = 60  # a graph of more Values that has neurons opens at neuron level
 WEIGHTS_SHOWN = 8  # a neuron with at most this many inputs has its weights on its edges
 WEIGHT_GAP = 120.0  # the gap between columns where weights are written on edges
@@ -97,6 +98,13 @@ def explore(
     of neurons (one box per neuron, its weights on its edges; click one to open it in
     place), and has a level of layers. Clicking a leaf lets the learner change its data:
     the page recomputes both passes (what if).
+
+    A constant (a number lifted into the graph, as the 2 in ``x * 2``) is drawn as in
+    `micrograd.viz.draw_dot`: its name (its number) alone in a small grey box, or
+    ``label = number`` for a labelled one, no gradient shown. Only a labelled one (an
+    input given as a plain number, which `micrograd.nn` labels ``x0, x1, ...``) can be
+    edited. The engine's walk adds into a constant's accumulator as into any input's,
+    so the steps into it are there, as ``trace_backward`` lists them.
 
     ``quiz=True`` hides what each step computes: the learner types the contribution
     (and, at a fork, the running sum), the page checks it to 1e-4 relative and then
@@ -246,6 +254,12 @@ def _text_width(texts: list[str]) -> float:
     return max(len(t) for t in texts) * CHAR + 16
 
 
+def _constant_text(v: Value, name: str) -> str:
+    """What a constant's box says, as in `micrograd.viz.draw_dot`: its name (its number),
+    or its label ``= number``."""
+    return name if not v.label else f"{name} = {v.data:g}"
+
+
 def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[str, Any]:
     """The Values, the op boxes, the backward steps, the forward order and, for each
     level, its boxes, edges and steps."""
@@ -262,6 +276,9 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         }
         for v in order
     }
+    constants = {v: _constant_text(v, names[v]) for v in order if is_constant(v)}
+    for v, text in constants.items():
+        values[f"v{index[v]}"]["constant"] = text
     specs, edit = _specs(order, index, values)
     ops = {f"v{index[v]}op": _op_box(v, index) for v in order if v._prev}
     backward = [s for s in steps if s.node in index and s.to in index]
@@ -275,6 +292,7 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         )
         for v in order
     }
+    widths.update((v, _text_width([text])) for v, text in constants.items())
     context = _Context(index, names, ops, widths, seen, backward, forward)
     levels = {"values": context.level([])}
     if neurons:  # levels of neurons and of layers only for a graph that has neurons
@@ -341,7 +359,7 @@ class _Context:
             if box[v] != self.vid(v):
                 continue
             numbers[self.vid(v)] = len(sizes)
-            sizes.append((self.widths[v], 3 * LINE + 8))
+            sizes.append((self.widths[v], CONSTANT_HEIGHT if is_constant(v) else 3 * LINE + 8))
             if v._prev:
                 op = self.ops[self.vid(v) + "op"]
                 numbers[self.vid(v) + "op"] = len(sizes)
@@ -452,7 +470,6 @@ def _specs(
 
     for v in order:
         entry = values[f"v{index[v]}"]
-        entry["c"] = is_constant(v)
         if not v._prev:
             continue
         entry["f"] = [_derivative_text(v, slot, vid) for slot in range(len(v._prev))]

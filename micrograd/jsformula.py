@@ -9,8 +9,10 @@ each with the float semantics of its Python namesake (where Python raises, it gi
 NaN). Python's truth of a number (nonzero, nan included) is ``F.truth``.
 
 Arithmetic, comparisons, ``and``/``or``/``not``, ``a if c else b`` and calls of those
-functions translate; anything else (an op given as functions, a name the table lacks)
-raises `NotTranslatable` saying what, and the page turns editing off with that reason.
+functions translate, and so does a sum whose terms go to one of them instead of being
+added (``Formula.reduce``: logsumexp, the cross-entropy's op); anything else (an op
+given as functions, a name the table lacks) raises `NotTranslatable` saying what, and
+the page turns editing off with that reason.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ FUNCTIONS = frozenset(
     {
         "math.tanh", "math.fabs", "math.exp", "math.log", "math.sqrt", "math.log1p",
         "floatops.exp", "floatops.log", "floatops.sqrt", "floatops.pow", "floatops.sigmoid",
-        "floatops.softplus", "floatops.step", "floatops.sign",
+        "floatops.softplus", "floatops.step", "floatops.sign", "floatops.logsumexp",
         "pow_d_base", "pow_d_exponent", "sigmoid", "float", "abs", "max", "min",
     }
 )  # fmt: skip
@@ -110,8 +112,10 @@ def _bool(node: ast.BoolOp) -> list[ast.AST | str]:
 
 
 def _formula_spec(formula: Formula) -> dict[str, Any]:
-    if formula.reduce:
-        raise NotTranslatable(f"the terms go to {formula.reduce}, which the page cannot compute")
+    if formula.reduce and formula.reduce not in FUNCTIONS:
+        raise NotTranslatable(
+            f"the terms go to {formula.reduce}, which the page has no JavaScript for"
+        )
     spec: dict[str, Any] = {
         "fixed": list(formula.inputs),
         "groups": list(formula.groups),
@@ -119,6 +123,7 @@ def _formula_spec(formula: Formula) -> dict[str, Any]:
         "forward": to_js(formula.forward) if formula.forward else None,
         "term": to_js(formula.term) if formula.term else None,
         "partials": [to_js(p) for p in formula.partials],
+        "reduce": formula.reduce or None,
     }
     if formula.params and len(formula.bound) != len(formula.params):
         raise NotTranslatable(f"the parameters {formula.params} have no values")
@@ -131,8 +136,11 @@ def op_spec(node: Value) -> dict[str, Any]:
     ``fixed`` names the inputs given once, ``groups`` the groups of a sum (w, x: the
     inputs after the fixed ones split evenly), ``params`` the bound parameters;
     ``forward`` is over the fixed inputs, ``term`` over one element of each group, and
-    ``partials`` lists d out / d input for the fixed inputs, then one per group; an
-    ``outer`` op is applied to the sum (its input is the sum, its ``out`` the output).
+    ``partials`` lists d out / d input for the fixed inputs, then one per group (a
+    group's may use ``out``); ``reduce`` names the function of `FUNCTIONS` that takes
+    ``forward`` (if any) and the terms as its arguments instead of their sum
+    (logsumexp), else None; an ``outer`` op is applied to the sum (its input is the
+    sum, its ``out`` the output).
     NotTranslatable for an op without formula text or with text the page cannot compute.
     """
     op = op_of(node)

@@ -1,12 +1,17 @@
 """Neurons and layers found in a graph: the boxes of the explorer's coarser levels.
 
 A **neuron** is a node ``w·x+b`` or ``ReLU(w·x+b)`` (parents b, w_1..w_n, x_1..x_n, as
-`micrograd.nn` builds it), with the activation node that alone reads it (tanh,
-sigmoid) if there is one. A **layer** is the neurons that read the same inputs and
-whose parameters carry the same layer name (``L0`` of ``L0.n3.b``). At the level
-``'neurons'`` each neuron is one box and its weights ride on the edges from its
-inputs; at ``'layers'`` each layer is one box. Every other Value keeps its own box,
-except a neuron's weights and bias when nothing else reads them.
+`micrograd.nn` builds it) whose bias and weights are parameters: leaves that are not
+constants, none of them also an input. With it goes the activation node that alone
+reads it (tanh, sigmoid) if there is one. The same op on constants is no neuron: a
+hinge loss term relu(1 - y s) is ``ReLU(w·x+b)`` with b = 1 and w = -y, and
+`micrograd.losses.l2` is ``w·x+b`` of the parameters with themselves.
+
+A **layer** is the neurons that read the same inputs and whose parameters carry the
+same layer name (``L0`` of ``L0.n3.b``). At the level ``'neurons'`` each neuron is
+one box and its weights ride on the edges from its inputs; at ``'layers'`` each layer
+is one box. Every other Value keeps its own box, except a neuron's weights and bias
+when nothing else reads them.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from micrograd import ops
-from micrograd.engine import Value, op_of
+from micrograd.engine import Value, is_constant, op_of
 
 __all__ = ["LEVELS", "Unit", "boxes_of", "units_of"]
 
@@ -44,13 +49,25 @@ class Unit:
     weights: list[list[Value]] = field(default_factory=list)
 
 
+def _is_neuron(z: Value) -> bool:
+    """``z`` is a neuron's w·x+b: an affine node whose bias and weights are parameters
+    (leaves, not constants) and none of them an input too."""
+    n = (len(z._prev) - 1) // 2
+    if op_of(z) not in _AFFINE or n < 1 or len(z._prev) != 2 * n + 1:
+        return False
+    params = z._prev[: n + 1]
+    if any(p._prev or is_constant(p) for p in params):
+        return False
+    return set(params).isdisjoint(z._prev[n + 1 :])
+
+
 def _neurons(order: list[Value], consumers: dict[Value, list[Value]]) -> list[Unit]:
     """The neurons among ``order`` (Values in forward order), as units."""
     found = []
     for z in order:
-        n = (len(z._prev) - 1) // 2
-        if op_of(z) not in _AFFINE or n < 1 or len(z._prev) != 2 * n + 1:
+        if not _is_neuron(z):
             continue
+        n = (len(z._prev) - 1) // 2
         out, inside = z, [z]
         readers = consumers.get(z, [])
         if len(readers) == 1 and len(readers[0]._prev) == 1 and op_of(readers[0]) in _ACTIVATIONS:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from micrograd.engine import Value, topological_order
+from micrograd.engine import Value, constant, is_constant, topological_order
+from micrograd.names import graph_names, reading_order
 from micrograd.viz import explore, trace_backward
 
 from helpers import chromium, lecture_neuron, needs_chromium, page_data
@@ -104,8 +105,11 @@ const name = id => data.values[id] ? data.values[id].name
     : data.ops[id] ? 'op of ' + data.values[id.slice(0, -2)].name : level.units[id].name;
 const exact = sel => Array.from(root.querySelectorAll('.mg-panel ' + sel)).map(
     e => [e.textContent, e.getAttribute('data-exact')]);
-const values = Array.from(svg.querySelectorAll('g.mg-value'));
-const label = g => g.querySelector('text.mg-label').textContent;
+const all = Array.from(svg.querySelectorAll('g.mg-value'));
+const values = all.filter(g => !g.classList.contains('mg-constant'));
+const text = g => g.querySelector('text.mg-label').textContent;
+// a constant by its name ("t" of a box that says "t = 0.25")
+const label = g => g.classList.contains('mg-constant') ? data.values[g.dataset.id].name : text(g);
 const boxes = {};
 svg.querySelectorAll('g.mg-value, g.mg-op, g.mg-unit').forEach(g => {
     const b = g.getBBox(), m = g.getCTM(); boxes[g.dataset.id] = [m.e, m.f, b.width, b.height];
@@ -125,8 +129,11 @@ return {
     cells: Array.from(svg.querySelectorAll('g.mg-cell.mg-hot')).map(c => [
         data.values[c.parentNode.dataset.id.slice(0, -2)].name, Number(c.dataset.slot),
         c.querySelector('text').textContent]),
-    hotValues: values.filter(g => g.classList.contains('mg-hot')).map(label),
-    muted: values.filter(g => g.classList.contains('mg-muted')).map(label),
+    hotValues: all.filter(g => g.classList.contains('mg-hot')).map(label),
+    muted: all.filter(g => g.classList.contains('mg-muted')).map(label),
+    shown: all.map(label),
+    constants: all.filter(g => !values.includes(g)).map(g => [text(g),
+        g.querySelectorAll('text').length, g.querySelector('rect').getBBox().height]),
     grads: Object.fromEntries(values.map(g => {
         const t = g.querySelectorAll('text'); return [label(g), t[t.length - 1].textContent];
     })),
@@ -147,11 +154,14 @@ def click(browser, act: str) -> None:
 
 
 def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) -> None:
+    """Step through every step of ``root``'s backward pass in the page, each checked
+    against `trace_backward`; Values are called by the names every view shares."""
     steps = trace_backward(root)
+    names = graph_names(root).shown
     first = browser.execute_script(READ_PAGE)
     assert first["counter"] == f"step 0 / {len(steps)}"
-    assert first["muted"] and root.label not in first["muted"]
-    assert first["grads"][root.label] == "grad 1.0000"
+    assert first["muted"] and names[root] not in first["muted"]
+    assert first["grads"][names[root]] == "grad 1.0000"
     assert first["resources"] == 0  # nothing but the page itself was loaded
     assert first["cells"] == [] and first["hot"] == []
     for k, step in enumerate(steps, start=1):
@@ -169,13 +179,17 @@ def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) 
         # the highlighted edge goes from step.to into the op of step.node; only the cell
         # of that input is highlighted, and it holds the local derivative
         into = [h for h in page["hot"] if h[1].startswith("op of")]
-        assert into == [[step.to.label, f"op of {step.node.label}"]]
-        assert page["cells"] == [[step.node.label, step.slot, four(step.local)]]
-        assert sorted(page["hotValues"]) == sorted({step.node.label, step.to.label})
-        # the accumulator shows the running value; boxes the pass has not reached are grey
-        assert page["grads"][step.to.label] == f"grad {four(step.after)}"
-        reached = {root.label, *(s.to.label for s in steps[:k])}
-        assert set(page["muted"]) == set(first["grads"]) - reached - set(page["hotValues"])
+        assert into == [[step.to_name, f"op of {step.node_name}"]]
+        assert page["cells"] == [[step.node_name, step.slot, four(step.local)]]
+        assert sorted(page["hotValues"]) == sorted({step.node_name, step.to_name})
+        # the accumulator shows the running value (a constant's box shows none); boxes
+        # the pass has not reached are grey
+        if is_constant(step.to):
+            assert step.to_name not in page["grads"]
+        else:
+            assert page["grads"][step.to_name] == f"grad {four(step.after)}"
+        reached = {names[root], *(s.to_name for s in steps[:k])}
+        assert set(page["muted"]) == set(first["shown"]) - reached - set(page["hotValues"])
         # a fork shows the contributions it has summed so far
         into_to = [s.contribution for s in steps[:k] if s.to is step.to]
         if sum(s.to is step.to for s in steps) > 1:
@@ -183,7 +197,7 @@ def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) 
         else:
             assert page["parts"] == []
         assert page["boxes"] == first["boxes"]  # nothing moves
-        api = browser.execute_script(f"return {API}.value(arguments[0])", step.to.label)
+        api = browser.execute_script(f"return {API}.value(arguments[0])", step.to_name)
         assert api == {"data": step.to.data, "grad": step.after}
         if shots and k in shots:
             shot(browser, shots[k])
@@ -191,8 +205,9 @@ def check_every_step(browser, root: Value, shots: dict[int, str] | None = None) 
     root.backward()
     final = browser.execute_script(READ_PAGE)
     for v in {v for s in steps for v in (s.node, s.to)}:
-        assert final["grads"][v.label] == f"grad {four(v.grad)}"
-        api = browser.execute_script(f"return {API}.value(arguments[0])", v.label)
+        if not is_constant(v):
+            assert final["grads"][names[v]] == f"grad {four(v.grad)}"
+        api = browser.execute_script(f"return {API}.value(arguments[0])", names[v])
         assert api == {"data": v.data, "grad": v.grad}
 
 
@@ -205,6 +220,64 @@ def test_forked_expression_step_by_step(browser, tmp_path):
     panel = browser.execute_script(READ_PAGE)["panel"]
     # f = (a + ab) a: df/da = (a + ab) + a (1 + b) * ... summed as three contributions
     assert "fork: a feeds 3 edges" in panel and "(all 3)" in panel
+
+
+def with_constants(t: float = 0.25) -> Value:
+    """f = (tanh(x * 2 + 0.5) * y - 3) * (x ** 2 + 2 ** y + t): the constants 2.0, 0.5 and
+    3.0 are Values (x ** 2 has its exponent in its op, 2 ** y its base), and so is t, a
+    labelled constant (0.25 unless given)."""
+    x, y = Value(0.75, "x"), Value(-1.5, "y")
+    t = constant(t)
+    t.label = "t"
+    f = ((x * 2.0 + 0.5).tanh() * y - 3.0) * (x**2 + 2.0**y + t)
+    f.label = "f"
+    return f
+
+
+@pytest.mark.parametrize("width", [1000, 1400])
+def test_constants_are_drawn_as_numbers_and_stepped_as_the_engine_does(browser, tmp_path, width):
+    root = with_constants()
+    open_page(browser, root, tmp_path, width)
+    page = browser.execute_script(READ_PAGE)
+    # each constant is its shared name (its number; a labelled one "t = 0.25") in a box
+    # of one line: no data or grad
+    names = graph_names(root).shown
+    constants = {v for s in trace_backward(root) for v in (s.to,) if is_constant(v)}
+    assert sorted(c[0] for c in page["constants"]) == sorted(
+        names[v] if not v.label else f"{names[v]} = {v.data:g}" for v in constants
+    )
+    assert sorted(names[v] for v in constants) == ["0.5", "2.0", "3.0", "t"]
+    assert all(texts == 1 and height < 30 for _, texts, height in page["constants"])
+    shot(browser, f"constants-step0-{width}")
+    # the engine's walk adds into a constant's accumulator as into any input's: the page
+    # steps into it as trace_backward does, and says what it is
+    steps = trace_backward(root)
+    k = next(k for k, s in enumerate(steps, start=1) if is_constant(s.to))
+    browser.execute_script(f"{API}.step(arguments[0])", k)
+    panel = browser.execute_script(READ_PAGE)["panel"]
+    assert "(a constant: the engine adds up its gradient too, but nothing uses it)" in panel
+    shot(browser, f"constants-step{k}-{width}")
+    browser.execute_script(f"{API}.step(0)")
+    check_every_step(browser, root)
+    # a number in the expression is not to be edited; a labelled constant (an input given
+    # as a number, as a network labels it) is, and its box says its new number as
+    # Python's format(x, "g") does
+    error = browser.execute_script(
+        f"try {{ {API}.set('2.0', 3); }} catch (e) {{ return e.message; }}"
+    )
+    assert error.startswith("2.0 is a number in the expression: only a leaf's data can be")
+    for x in (1e-5, 123456789.0, -2.5, 0.1, 1.0):
+        browser.execute_script(f"{API}.set('t', arguments[0]); {API}.step({API}.steps)", x)
+        texts = [c[0] for c in browser.execute_script(READ_PAGE)["constants"]]
+        assert f"t = {x:g}" in texts, (x, texts)
+        expected = with_constants(x)
+        expected.backward()
+        shown = browser.execute_script(f"return {API}.value('f')")
+        assert close(shown["data"], expected.data) and close(shown["grad"], 1.0)
+        for leaf in reading_order(expected):
+            if not is_constant(leaf):
+                shown = browser.execute_script(f"return {API}.value(arguments[0])", leaf.label)
+                assert close(shown["grad"], leaf.grad), (x, leaf.label)
 
 
 def test_labels_that_look_like_html_keep_the_page_working(browser, tmp_path):
@@ -691,6 +764,75 @@ def test_the_digits_model_opens_at_neuron_level_quickly(browser, tmp_path):
     )
 
 
+ON_CURVE = """
+const [level, ids, ts] = arguments;
+const root = document.querySelector('.mg-explore');
+const data = JSON.parse(root.querySelector('script.mg-data').textContent);
+const stack = Array.from(root.querySelectorAll('.mg-stack')).find(s => s.style.display !== 'none');
+const bands = Array.from(stack.querySelectorAll('svg.mg-bundle path:not(.mg-head)'));
+const lit = Array.from(stack.querySelectorAll('svg.mg-svg .mg-lit path:not(.mg-head)'));
+// strokes 1 px wide for the test: a point within 0.5 px of a drawn curve is on it
+const style = document.createElement('style');
+style.textContent = '.mg-explore svg path { stroke-width: 1px !important; }';
+document.head.appendChild(style);
+const point = stack.querySelector('svg.mg-svg').createSVGPoint();
+const inside = (paths, x, y) => {
+    point.x = x; point.y = y; return paths.some(p => p.isPointInStroke(point));
+};
+const result = ids.map(id => {
+    const e = data.levels[level].edges.find(e => e.id === id), p = e.points;
+    return ts.map(([i, t]) => {
+        // the cubic of curve(p) from point i to point i + 1, at t
+        const [xa, ya, xb, yb] = p.slice(2 * i, 2 * i + 4), m = (xa + xb) / 2, u = 1 - t;
+        const x = u * u * u * xa + 3 * u * t * m + t * t * t * xb;
+        const y = (u * u * u + 3 * u * u * t) * ya + (3 * u * t * t + t * t * t) * yb;
+        return [inside(bands, x, y), inside(lit, x, y)];
+    });
+});
+style.remove();
+return result;
+"""
+
+
+def test_the_bundle_draws_every_edge_of_a_large_picture_and_a_step_lights_its_own(
+    browser, tmp_path
+):
+    from micrograd.losses import cross_entropy
+    from micrograd.nn import MLP
+
+    random.seed(1)
+    model = MLP(16, [24, 10])
+    root = cross_entropy(model.outputs([random.random() for _ in range(16)]), 4)
+    data = page_data(explore(root, max_nodes=None))
+    open_page(browser, root, tmp_path, max_nodes=None)
+    for level in ("neurons", "values"):
+        browser.execute_script(f"{API}.level(arguments[0]); {API}.step(arguments[1])", level, 3)
+        edges = data["levels"][level]["edges"]
+        # the edges the page draws as SVG shapes of their own: at the level of neurons,
+        # those into neurons of at most 8 inputs; at the level of Values, none
+        shapes = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.mg-explore svg.mg-svg'))"
+            ".find(s => s.style.display !== 'none').querySelectorAll('g.mg-edge').length"
+        )
+        assert shapes == (len(edges) - 16 * 24 - 24 * 10 if level == "neurons" else 0)
+        # the longest edges, cut into bands: every point of each one's curve is on the
+        # bundle's strokes; only the current step's edges are on the red ones
+        longest = sorted(edges, key=lambda e: -abs(e["points"][1] - e["points"][-1]))[:12]
+        for e in longest:
+            ts = [(i, t / 16) for i in range(len(e["points"]) // 2 - 1) for t in range(17)]
+            result = browser.execute_script(ON_CURVE, level, [e["id"]], ts)[0]
+            assert all(bundle for bundle, _ in result), (level, e["id"])
+        # the step's edges in red: at the level of neurons, one into a neuron from each of
+        # its inputs (step 3 is a neuron of the last layer)
+        lit = browser.execute_script(
+            "return Array.from(document.querySelectorAll('.mg-explore svg.mg-svg'))"
+            ".find(s => s.style.display !== 'none')"
+            ".querySelectorAll('.mg-lit path:not(.mg-head)').length"
+        )
+        assert lit == (24 if level == "neurons" else 2)
+    shot(browser, "bundle-values-step3-1400")
+
+
 def slow(times: list[float]) -> str:
     """The steps (by position in ``times``) that took over 100 ms, and how long."""
     return ", ".join(f"#{i}: {t:.0f} ms" for i, t in enumerate(times) if t > 100)
@@ -744,6 +886,10 @@ def _ops():
         "total": lambda a, b: ops.total(a, b, a * b),
         "identity": lambda a, b: ops.identity(a) * b,
         "relu_affine": lambda a, b: ops.relu_affine(b, a, b, a * 2, b),
+        # z = a - b takes both signs over the data below: both forms of the op
+        "bce_with_logits": lambda a, b: ops.bce_with_logits(a - b, b * 0.25),
+        # the largest term is a different one for each data
+        "logsumexp": lambda a, b: ops.logsumexp(a, b, a * b, -a),
     }
 
 
@@ -776,6 +922,43 @@ def test_what_if_recomputes_every_op_as_python_does(browser, tmp_path, op):
             shown = browser.execute_script(f"return {API}.value(arguments[0])", name)
             assert close(shown["data"], v.data), (op, name, shown, v.data)
             assert close(shown["grad"], v.grad), (op, name, shown, v.grad)
+
+
+def digits_like(seed: int, changes: dict[str, float]) -> tuple[Value, object]:
+    """The cross-entropy of an MLP(12, [6, 4]) on one 12-pixel image, class 2, with the
+    data of the named parameters and pixels (``x3``) changed first."""
+    from micrograd.losses import cross_entropy
+    from micrograd.nn import MLP
+
+    random.seed(seed)
+    model = MLP(12, [6, 4])
+    image = [Value(random.randint(0, 16) / 16, f"x{i}") for i in range(12)]
+    for v in [*model.parameters(), *image]:
+        v.data = changes.get(v.label, v.data)
+    return cross_entropy(model.outputs(image), 2), model
+
+
+def test_what_if_on_a_cross_entropy_network(browser, tmp_path):
+    root, _ = digits_like(3, {})
+    open_page(browser, root, tmp_path, max_nodes=None)
+    assert browser.execute_script(
+        "return document.querySelector('.mg-explore .mg-edit').textContent"
+    ).startswith("what if")  # editing is on
+    loss = page_data(explore(root, max_nodes=None))
+    loss = loss["values"][loss["root"]]["name"]
+    changes: dict[str, float] = {}
+    for name, x in (("x3", 0.9), ("L1.n2.w4", -2.5), ("L0.n1.b", 3.0), ("L1.n0.b", 40.0)):
+        changes[name] = x
+        browser.execute_script(f"{API}.set(arguments[0], arguments[1])", name, x)
+        browser.execute_script(f"{API}.step({API}.steps)")
+        # the oracle: the same network built in Python on the new data, and its backward
+        expected, model = digits_like(3, changes)
+        expected.backward()
+        shown = browser.execute_script(f"return {API}.value(arguments[0])", loss)
+        assert close(shown["data"], expected.data), (name, shown, expected.data)
+        for p in model.parameters():
+            shown = browser.execute_script(f"return {API}.value(arguments[0])", p.label)
+            assert close(shown["data"], p.data) and close(shown["grad"], p.grad), (name, p.label)
 
 
 def test_a_user_edits_a_leaf_by_clicking_and_typing(browser, tmp_path):

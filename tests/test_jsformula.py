@@ -70,9 +70,48 @@ def test_an_op_without_formula_text_is_refused():
         op_spec(Value(2.0))
 
 
-def test_logsumexp_is_refused_and_bce_translates():
+def test_logsumexp_and_bce_translate():
     x, y = Value(1.5, "x"), Value(0.5, "y")
-    with pytest.raises(NotTranslatable, match=r"floatops\.logsumexp"):
-        op_spec(ops.logsumexp(x, y))
+    spec = op_spec(ops.logsumexp(x, y, x))
+    # the terms, one per input, go to logsumexp as its arguments; d / d x_i = e^(x_i - out)
+    assert spec["reduce"] == "floatops.logsumexp" and spec["reduce"] in FUNCTIONS
+    assert spec["groups"] == ["x"] and spec["term"] == "e.x"
+    assert spec["partials"] == ['F["floatops.exp"]((e.x - e.out))']
     spec = op_spec(ops.bce_with_logits(x, y))
     assert spec["fixed"] == ["z", "t"] and "F.truth" in spec["forward"]
+    assert spec["reduce"] is None
+
+
+def test_a_reduce_the_page_has_no_javascript_for_is_refused():
+    import statistics
+
+    from micrograd.op import Formula
+
+    text = Formula((), "", ("1.0",), {}, groups=("x",), term="x", reduce="statistics.fmean")
+    mean = Op(
+        "mean",
+        lambda *xs: statistics.fmean(xs),
+        lambda out, *xs: (1.0 / len(xs),) * len(xs),
+        None,
+        formula=text,
+    )
+    with pytest.raises(NotTranslatable, match=r"go to statistics\.fmean, which the page has no"):
+        op_spec(mean(Value(1.0), Value(2.0)))
+
+
+def test_the_digits_models_cross_entropy_page_can_be_edited():
+    import random
+
+    from micrograd.explorer import explore
+    from micrograd.losses import cross_entropy
+    from micrograd.nn import MLP
+
+    from helpers import page_data
+
+    random.seed(0)
+    model = MLP(64, [32, 10])
+    image = [random.randint(0, 16) / 16 for _ in range(64)]
+    data = page_data(explore(cross_entropy(model.outputs(image), 3), max_nodes=None))
+    assert data["edit"] is None  # editing is on
+    specs = [data["specs"][v["spec"]] for v in data["values"].values() if "spec" in v]
+    assert sum(s["reduce"] == "floatops.logsumexp" for s in specs) == 1

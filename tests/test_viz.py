@@ -875,6 +875,39 @@ def test_each_step_has_the_local_derivatives_formula_and_what_its_names_are():
     assert data["edit"] == "editing is off: op 'cube' is given as functions, not formula text"
 
 
+def test_explore_draws_constants_as_their_numbers():
+    from micrograd.engine import constant, is_constant
+    from micrograd.names import graph_names
+
+    x = Value(0.5, "x")
+    t = constant(-2.0)
+    t.label = "t"
+    y = (x * 3.0 + 0.25) * t
+    data = page_data(explore(y))
+    names = graph_names(y).shown
+    constants = [p for v in (y, *y._prev, *y._prev[0]._prev) for p in v._prev if is_constant(p)]
+    shown = {v["name"]: v for v in data["values"].values()}
+    # as draw_dot writes them: the shared name, and a label's number
+    assert {names[c] for c in constants} == {"3.0", "0.25", "t"}
+    assert {names[c]: shown[names[c]]["constant"] for c in constants} == {
+        "3.0": "3.0",
+        "0.25": "0.25",
+        "t": "t = -2",
+    }
+    assert "constant" not in shown["x"]
+    # a box of one line, narrower than a Value's box
+    boxes = data["levels"]["values"]["boxes"]
+    ids = {v["name"]: k for k, v in data["values"].items()}
+    for c in constants:
+        (_, _, w, h), (_, _, wx, hx) = boxes[ids[names[c]]], boxes[ids["x"]]
+        assert h < hx / 2 and w < wx
+    # the steps into constants are the engine's, as trace_backward lists them
+    into = [names[s.to] for s in trace_backward(y) if is_constant(s.to)]
+    assert [data["values"][s["to"]]["name"] for s in data["backward"]
+            if "constant" in data["values"][s["to"]]] == into  # fmt: skip
+    assert sorted(into) == ["0.25", "3.0", "t"]
+
+
 def test_explore_checks_its_arguments():
     with pytest.raises(TypeError, match="root must be a Value"):
         explore(3.0)

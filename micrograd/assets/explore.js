@@ -18,6 +18,7 @@
   function counted() {
     incoming = {};
     grouped = {};
+    indexes = {};
     backward.forEach(function (s) { incoming[s.to] = (incoming[s.to] || 0) + 1; });
   }
   counted();
@@ -40,6 +41,19 @@
       String(x)];
   }
   function X(id) { return Number(values[id].data[1]); }
+  // Python's format(x, "g"): 6 significant digits, no trailing zeros, an exponent of at
+  // least two digits below 1e-4 and from 1e6 up
+  function general(x) {
+    if (isNaN(x)) { return "nan"; }
+    if (!isFinite(x)) { return x > 0 ? "inf" : "-inf"; }
+    if (x === 0) { return 1 / x < 0 ? "-0" : "0"; }
+    var parts = x.toExponential(5).split("e"), exp = Number(parts[1]);
+    var strip = function (t) { return t.indexOf(".") < 0 ? t : t.replace(/\.?0+$/, ""); };
+    if (exp < -4 || exp >= 6) {
+      return strip(parts[0]) + "e" + (exp < 0 ? "-" : "+") + String(Math.abs(exp)).padStart(2, "0");
+    }
+    return strip(x.toFixed(5 - exp));
+  }
   function num(cls, pair) {
     return '<span class="mg-num ' + cls + '" title="' + esc(pair[1]) + '" data-exact="' +
       esc(pair[1]) + '">' + esc(pair[0]) + "</span>";
@@ -93,7 +107,7 @@
   function Drawing(L, svg) {
     this.level = L; this.svg = svg; this.list = []; this.cells = {};
     this.units = []; this.edgeOf = {}; this.inner = {}; this.weights = []; this.locals = []; this.version = -1;
-    this.byId = {}; this.pieces = [];
+    this.byId = {}; this.pieces = []; this.dense = {}; this.faint = {}; this.litEdges = null; this.litPath = "";
   }
   // A shape, tagged with the id it shows and its place [left, top, right, bottom] in the
   // picture (the first shape of an id is the one a step scrolls into view).
@@ -103,18 +117,17 @@
     return el;
   };
   Drawing.prototype.edge = function (parent, id, points, title) {
-    var xs = points.filter(function (c, i) { return i % 2 === 0; });
-    var ys = points.filter(function (c, i) { return i % 2 === 1; });
-    var place = [Math.min.apply(null, xs), Math.min.apply(null, ys),
-      Math.max.apply(null, xs), Math.max.apply(null, ys)];
-    var g = this.tag(make("g", { "class": "mg-edge", "data-id": id }, parent), id, place);
+    var g = this.tag(make("g", { "class": "mg-edge", "data-id": id }, parent), id,
+      bounds(points));
     g.mgParts = parts(points);
     make("title", {}, g, title);
-    make("path", { d: curve(points), "marker-end": "url(#" + root.id + "-arrow)" }, g);
+    make("path", { d: curve(points), "marker-end": "url(#" + this.svg.mgArrow + ")" }, g);
     return g;
   };
-  Drawing.prototype.value = function (parent, id, x, y, w) {
-    var v = values[id], g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
+  Drawing.prototype.value = function (parent, id, x, y, w, h) {
+    var v = values[id];
+    if (v.constant !== undefined) { return this.constant(parent, id, x, y, w, h); }
+    var g = this.tag(make("g", { "class": "mg-value", "data-id": id, tabindex: 0,
       transform: "translate(" + x + "," + y + ")" }, parent), id, [x, y, x + w, y + 59]);
     var title = make("title", {}, g);
     make("rect", { width: w, height: 59, rx: 4 }, g);
@@ -123,7 +136,29 @@
       grad: make("text", { x: 8, y: 52 }, g), title: title };
     g.addEventListener("focus", function () { state.focused = id; describe(); });
     g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
-    if (!v.op && !data.edit) {
+    if (!v.op && !data.edit) {  // a leaf, not a constant (those are drawn above)
+      g.classList.add("mg-editable");
+      g.addEventListener("pointerdown", function (event) { drag(id, event); });
+    }
+    g.addEventListener("blur", function () {
+      if (state.focused === id) { state.focused = null; describe(); }
+    });
+  };
+  // A constant (a number lifted into the graph): its name alone in a small grey box, as
+  // draw_dot draws it, or "label = number" for a labelled one (an input given as a plain
+  // number). It shows no gradient; only a labelled one can be edited.
+  Drawing.prototype.constant = function (parent, id, x, y, w, h) {
+    var v = values[id], g = this.tag(make("g", { "class": "mg-value mg-constant",
+      "data-id": id, tabindex: 0, transform: "translate(" + x + "," + y + ")" }, parent), id,
+    [x, y, x + w, y + h]);
+    make("title", {}, g, v.label ? v.label + "\na constant (a number given as an input): " +
+      "click or drag to change it" : v.constant + "\na constant: a number in the expression");
+    var rect = make("rect", { width: w, height: h, rx: 6 }, g);
+    var text = make("text", { x: 8, y: h / 2 + 4.5, "class": "mg-label" }, g, v.constant);
+    if (v.label) { g.mgConstant = { id: id, rect: rect, text: text, w: w, x: X(id) }; }
+    g.addEventListener("focus", function () { state.focused = id; describe(); });
+    g.addEventListener("mouseenter", function () { state.focused = id; describe(); });
+    if (v.label && !data.edit) {
       g.classList.add("mg-editable");
       g.addEventListener("pointerdown", function (event) { drag(id, event); });
     }
@@ -173,53 +208,147 @@
     }
   };
 
+  // A level's picture: an SVG over a second one (the bundle) that holds the edges drawn
+  // alike in every step: the many faint edges into wide neurons, and every edge of a
+  // picture of many shapes. The bundle never changes, so the browser paints it once, in
+  // a layer of its own (it only paints more as the view scrolls); the edges of the
+  // current step are drawn over it, in red, in the picture above (see paint).
   function draw(L) {
-    var level = levels[L];
-    var svg = make("svg", { width: level.width, height: level.height, "data-level": L,
-      viewBox: "0 0 " + level.width + " " + level.height, "class": "mg-svg" }, box);
-    var marker = make("marker", { id: root.id + "-arrow", viewBox: "0 0 8 8", refX: 8, refY: 4,
-      markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" },
-    make("defs", {}, svg));
-    make("path", { d: "M0,0 L8,4 L0,8 z", "class": "mg-arrow" }, marker);
-    var d = new Drawing(L, svg);
+    var level = levels[L], size = { width: level.width, height: level.height,
+      viewBox: "0 0 " + level.width + " " + level.height };
+    var many = level.edges.length + Object.keys(level.boxes).length >= CULL_FROM;
+    var stack = document.createElement("div");
+    stack.className = "mg-stack";
+    box.appendChild(stack);
+    var svg = make("svg", Object.assign({ "data-level": L, "class": "mg-svg" }, size), stack);
+    arrow(svg);
+    var d = new Drawing(L, svg), bands = { plain: new Bands(), faint: new Bands() };
+    d.stack = stack;
+    d.litEdges = make("g", { "class": "mg-lit" }, svg);  // the step's edges in the bundle
     level.edges.forEach(function (e) {
+      var u = level.units[e.to];
+      e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
+      var faint = u && u.inputs.length > WEIGHTS_SHOWN;
+      if (many || faint) {
+        d.dense[e.id] = e.points;
+        if (faint) { d.faint[e.id] = true; }
+        bands[faint ? "faint" : "plain"].add(e.points);
+        // a step's edge is scrolled into view by its place, as any shape's
+        d.byId[e.id] = { mgPlace: bounds(e.points) };
+        return;
+      }
       var title = nameOf(L, e.from) + " → " + nameOf(L, e.to);
-      if (level.units[e.to]) {
-        var u = level.units[e.to], k = Number(e.id.split("_")[1]);
+      if (u) {
+        var k = Number(e.id.split("_")[1]);
         var ws = u.weights[k].filter(Boolean).map(function (w) {
           return values[w].name + " = " + values[w].data[0];
         });
         title += ", weight " + ws.join(", ");
       }
-      var g = d.edge(svg, e.id, e.points, title), u = level.units[e.to];
+      var g = d.edge(svg, e.id, e.points, title);
       // a neuron's weight is written on its edge, where the neuron has few enough inputs
-      if (u && u.inputs.length > WEIGHTS_SHOWN) {
-        g.classList.add("mg-dense");
-        // culled by its box alone: the many faint edges into a wide neuron cross the view
-        // as a bundle, and showing and hiding them one by one as it scrolls costs more
-        g.mgParts = null;
-      }
-      if (u && u.neuron && u.inputs.length <= WEIGHTS_SHOWN) {
+      if (u && u.neuron) {
         var w = u.weights[Number(e.id.split("_")[1])][0], n = e.points.length;
         d.weights.push({ id: w, text: make("text", { x: e.points[n - 2] - 6,
           y: e.points[n - 1] - 3, "text-anchor": "end", "class": "mg-weight" }, g) });
       }
-      e.v.forEach(function (ve) { d.edgeOf[ve] = e.id; });
     });
+    if (!bands.plain.empty() || !bands.faint.empty()) {
+      d.bundle = make("svg", Object.assign({ "class": "mg-bundle", "aria-hidden": "true",
+        preserveAspectRatio: "none" }, size), stack);
+      bands.plain.draw(d.bundle, "");
+      bands.faint.draw(d.bundle, "mg-faint");
+    }
     Object.keys(level.boxes).forEach(function (id) {
       var b = level.boxes[id];
-      if (values[id]) { d.value(svg, id, b[0], b[1], b[2]); }
+      if (values[id]) { d.value(svg, id, b[0], b[1], b[2], b[3]); }
       else if (ops[id]) { d.op(svg, id, b[0], b[1]); }
       else { d.unit(svg, id, b); }
     });
     return d;
+  }
+
+  // Edges drawn in bands of the picture's height, BAND pixels each: a long edge is cut
+  // into the pieces of its curve (exactly, as curve draws it) that lie in each band, and
+  // each band is one path, and its arrowheads another. The browser then draws the part
+  // of the picture in view from the bands in view, not from every curve that crosses it.
+  var BAND = 512;
+  function Bands() { this.lines = {}; this.heads = {}; }
+  Bands.prototype.empty = function () { return Object.keys(this.lines).length === 0; };
+  Bands.prototype.add = function (p) {
+    var lines = this.lines, n = p.length;
+    for (var i = 2; i < n; i += 2) {
+      cut(p[i - 2], p[i - 1], p[i], p[i + 1], function (band, text) {
+        lines[band] = (lines[band] || "") + text;
+      });
+    }
+    var band = Math.floor(p[n - 1] / BAND);
+    this.heads[band] = (this.heads[band] || "") + head(p);
+  };
+  function head(p) {  // the arrowhead at the end of route p, which ends pointing right
+    var x = p[p.length - 2], y = p[p.length - 1];
+    return "M" + (x - 8) + "," + (y - 4) + "L" + x + "," + y + "L" + (x - 8) + "," + (y + 4) + "z";
+  }
+  Bands.prototype.draw = function (parent, cls) {
+    var self = this;
+    Object.keys(this.lines).forEach(function (band) {
+      make("path", { d: self.lines[band], "class": cls }, parent);
+    });
+    Object.keys(this.heads).forEach(function (band) {
+      make("path", { d: self.heads[band], "class": "mg-head " + cls }, parent);
+    });
+  };
+  // The curve from (xa, ya) to (xb, yb) as curve draws it, cut where it crosses the lines
+  // between bands: emit(band, path text) for each piece. Its y runs from ya to yb as the
+  // smoothstep 3t^2 - 2t^3, so the t where it crosses y is known in closed form.
+  function cut(xa, ya, xb, yb, emit) {
+    var mid = (xa + xb) / 2, c = [xa, ya, mid, ya, mid, yb, xb, yb];
+    var lo = Math.min(ya, yb), hi = Math.max(ya, yb), ts = [0, 1];
+    for (var y = (Math.floor(lo / BAND) + 1) * BAND; y < hi; y += BAND) {
+      ts.push(0.5 - Math.sin(Math.asin(1 - 2 * (y - ya) / (yb - ya)) / 3));
+    }
+    ts.sort(function (a, b) { return a - b; });
+    for (var i = 1; i < ts.length; i++) {
+      var q = part(c, ts[i - 1], ts[i]), r = function (v) { return Math.round(v * 10) / 10; };
+      emit(Math.floor((q[1] + q[7]) / 2 / BAND), "M" + r(q[0]) + "," + r(q[1]) + "C" +
+        q.slice(2).map(r).join(","));
+    }
+  }
+  function part(c, t0, t1) {  // the piece of cubic c (8 numbers) from t0 to t1
+    var right = split(c, t0)[1];
+    return t0 >= 1 ? right : split(right, (t1 - t0) / (1 - t0))[0];
+  }
+  function split(c, t) {  // de Casteljau: cubic c cut at t, [before, after]
+    var lerp = function (a, b) { return [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t]; };
+    var p = [[c[0], c[1]], [c[2], c[3]], [c[4], c[5]], [c[6], c[7]]];
+    var ab = lerp(p[0], p[1]), bc = lerp(p[1], p[2]), cd = lerp(p[2], p[3]);
+    var abc = lerp(ab, bc), bcd = lerp(bc, cd), m = lerp(abc, bcd);
+    return [[].concat(p[0], ab, abc, m), [].concat(m, bcd, cd, p[3])];
+  }
+  var arrows = 0;
+  function arrow(svg) {  // an arrowhead for the edges of svg, at svg.mgArrow
+    svg.mgArrow = root.id + "-arrow" + (arrows++ ? "-" + arrows : "");
+    var marker = make("marker", { id: svg.mgArrow, viewBox: "0 0 8 8", refX: 8, refY: 4,
+      markerWidth: 8, markerHeight: 8, markerUnits: "userSpaceOnUse", orient: "auto" },
+    make("defs", {}, svg));
+    make("path", { d: "M0,0 L8,4 L0,8 z", "class": "mg-arrow" }, marker);
+  }
+  function bounds(points) {  // [left, top, right, bottom] of a route's points
+    var xs = points.filter(function (c, i) { return i % 2 === 0; });
+    var ys = points.filter(function (c, i) { return i % 2 === 1; });
+    return [Math.min.apply(null, xs), Math.min.apply(null, ys), Math.max.apply(null, xs),
+      Math.max.apply(null, ys)];
   }
   var drawings = {}, note = box.querySelector(".mg-noscript");
   if (note) { note.remove(); }
   function drawing() {
     var L = state.level;
     if (!drawings[L]) { drawings[L] = draw(L); }
-    Object.keys(drawings).forEach(function (k) { drawings[k].svg.style.display = k === L ? "" : "none"; });
+    Object.keys(drawings).forEach(function (k) {
+      var shown = k === L ? "" : "none";
+      drawings[k].svg.style.display = shown;
+      drawings[k].stack.style.display = shown;
+    });
     return drawings[L];
   }
 
@@ -246,7 +375,7 @@
       if (!id) { return; }
       inner.edge(g, "e" + z.slice(1) + "_" + c.slot, [10 + width, y + 29.5, opX, opY + c.y],
         values[id].name + " → " + zop.name);
-      inner.value(g, id, 10, y, wide[id][2]);
+      inner.value(g, id, 10, y + (59 - wide[id][3]) / 2, wide[id][2], wide[id][3]);
     });
     inner.op(g, z + "op", opX, opY);
     var x = opX + zop.w + 50, mid = top + tall / 2;
@@ -268,9 +397,12 @@
     // the picture grows to hold the opened neuron
     var sw = Math.max(Number(d.svg.getAttribute("width")), b[0] + w + 8);
     var sh = Math.max(Number(d.svg.getAttribute("height")), b[1] + h + 8);
-    d.svg.setAttribute("width", sw);
-    d.svg.setAttribute("height", sh);
-    d.svg.setAttribute("viewBox", "0 0 " + sw + " " + sh);
+    [d.svg, d.bundle].forEach(function (svg) {
+      if (!svg) { return; }
+      svg.setAttribute("width", sw);
+      svg.setAttribute("height", sh);
+      svg.setAttribute("viewBox", "0 0 " + sw + " " + sh);
+    });
     d.inner[uid] = { group: g, drawing: inner, boxes: n * 2 + 1 + (out !== z ? 2 : 1) };
   }
 
@@ -302,6 +434,14 @@
     },
     "floatops.step": function (x, below) { return step01(x, below === undefined ? 0 : below); },
     "floatops.sign": function (x) { return x > 0 ? 1 : x < 0 ? -1 : 0; },
+    // m + log sum_i e^(x_i - m), m the first largest x_i (Python's max), summed in order
+    "floatops.logsumexp": function () {
+      var m = arguments[0], total = 0, i;
+      for (i = 1; i < arguments.length; i++) { if (arguments[i] > m) { m = arguments[i]; } }
+      if (m === Infinity || m === -Infinity) { return m; }
+      for (i = 0; i < arguments.length; i++) { total += Math.exp(arguments[i] - m); }
+      return m + Math.log(total);
+    },
     pow_d_base: function (out, a, b) { return b !== 0 ? b * Math.pow(a, b - 1) : 0; },
     pow_d_exponent: function (out, a, b) {
       return a === 0 && b >= 0 ? 0 : a < 0 ? NaN : out * log(a);
@@ -334,7 +474,12 @@
       return g;
     }
     var out = c.forward ? c.forward(F, e) : null, i;
-    for (i = 0; i < n; i++) {
+    if (s.reduce) {  // the terms are the arguments of a function, not a sum
+      var terms = out === null ? [] : [out];
+      for (i = 0; i < n; i++) { terms.push(c.term(F, element(i))); }
+      out = F[s.reduce].apply(null, terms);
+    }
+    for (i = 0; i < n && !s.reduce; i++) {
       var t = c.term(F, element(i));
       out = out === null ? t : out + t;
     }
@@ -404,6 +549,10 @@
       throw new Error(values[id].name + " is computed by " + values[id].op +
         ": only a leaf's data can be changed");
     }
+    if (values[id].constant !== undefined && !values[id].label) {
+      throw new Error(values[id].name + " is a number in the expression: only a leaf's data " +
+        "can be changed, an input's, a weight's or a bias's");
+    }
     if (typeof x !== "number" || !isFinite(x)) {
       throw new Error("the data of " + values[id].name + " must be a finite number, got " + x);
     }
@@ -450,51 +599,85 @@
     list.forEach(function (i) { grads[backward[i].to] = backward[i].after; });
     return grads;
   }
-  function mark(set, d, id) {  // id and what shows it at this level
-    set[id] = true;
-    if (values[id]) { var b = boxOf(state.level, id); if (b) { set[b] = true; } }
-    if (d.edgeOf[id]) { set[d.edgeOf[id]] = true; }
-  }
-  function current(d) {
-    var reached = {}, hot = {}, target = [], cells = [], k = at(), gs = groups();
-    var shown = state.mode === "backward" ? k : lastBackward();
-    if (pending(shown)) { shown -= 1; }  // a quiz step not answered yet: its result hidden
-    var grads = gradsAfter(applied(shown));
-    if (state.mode === "backward") {
-      mark(reached, d, data.root);
-      applied(k).forEach(function (i) {
-        var s = backward[i];
-        [s.to, s.node + "op", s.node + "out", s.edge].forEach(function (id) { mark(reached, d, id); });
-      });
-      if (k > 0) {
-        gs[k - 1].forEach(function (i) {
+  // When each shape of a level is reached (the number of the level's steps, of its mode,
+  // after which it is: 0 from the start) and, for each Value, its gradient after each of
+  // the level's backward steps that change it: worked out once per level and pass, so
+  // that a step costs the shapes it paints, not the steps before it.
+  var indexes = {};
+  function indexed(L, mode, d) {
+    var name = L + ":" + mode;
+    if (indexes[name]) { return indexes[name]; }
+    var reach = {}, grads = {}, gs = levelGroups(L, mode);
+    var mark = function (id, g) {  // id and what shows it at this level
+      var marks = [id, values[id] ? boxOf(L, id) : null, d.edgeOf[id]];
+      marks.forEach(function (m) { if (m && reach[m] === undefined) { reach[m] = g; } });
+    };
+    if (mode === "backward") {
+      mark(data.root, 0);
+      grads[data.root] = [[0, data.seed]];
+      gs.forEach(function (g, j) {
+        g.forEach(function (i) {
           var s = backward[i];
-          [s.node, s.node + "op", s.node + "out", s.to, s.edge].forEach(function (id) {
-            mark(hot, d, id);
-          });
-          cells.push(s.node + "op:" + s.slot);
+          [s.to, s.node + "op", s.node + "out", s.edge].forEach(function (id) { mark(id, j + 1); });
+          (grads[s.to] = grads[s.to] || []).push([j + 1, s.after]);
         });
-        var s0 = backward[gs[k - 1][0]], src = boxOf(state.level, s0.node);
-        target = gs[k - 1].length === 1 ?
-          [boxOf(state.level, s0.to) || d.edgeOf[s0.edge], d.edgeOf[s0.edge] || s0.edge,
-            levels[state.level].boxes[s0.node + "op"] ? s0.node + "op" : src] : [src];
-      } else {
-        target = [boxOf(state.level, data.root)];
-      }
+      });
     } else {
-      ids.forEach(function (id) { if (!values[id].op) { mark(reached, d, id); } });
-      for (var j = 0; j < k; j++) {
-        gs[j].forEach(function (i) {
+      ids.forEach(function (id) { if (!values[id].op) { mark(id, 0); } });
+      gs.forEach(function (g, j) {
+        g.forEach(function (i) {
           var f = forward[i];
           [f.value, f.value + "op", f.value + "out"].concat(f.edges).forEach(function (id) {
-            mark(j === k - 1 ? hot : reached, d, id);
-            mark(reached, d, id);
+            mark(id, j + 1);
           });
         });
-      }
-      if (k > 0) { target = [boxOf(state.level, forward[gs[k - 1][0]].value)]; }
+      });
     }
-    return { grads: grads, reached: reached, hot: hot, target: target, cells: cells };
+    indexes[name] = { reach: reach, grads: grads };
+    return indexes[name];
+  }
+  function gradAfter(index, id, k) {  // Value id's gradient after k steps: the last change
+    var list = index.grads[id], lo = 0, hi = list ? list.length : 0;
+    while (lo < hi) {  // the first change after step k
+      var mid = (lo + hi) >> 1;
+      if (list[mid][0] <= k) { lo = mid + 1; } else { hi = mid; }
+    }
+    return lo ? list[lo - 1][1] : data.zero;
+  }
+  function current(d) {
+    var L = state.level, hot = {}, target = [], cells = [], k = at(), gs = groups();
+    var shown = state.mode === "backward" ? k : lastBackward();
+    if (pending(shown)) { shown -= 1; }  // a quiz step not answered yet: its result hidden
+    var reach = indexed(L, state.mode, d).reach, grads = indexed(L, "backward", d);
+    var mark = function (id) {  // id and what shows it at this level
+      hot[id] = true;
+      if (values[id]) { var b = boxOf(L, id); if (b) { hot[b] = true; } }
+      if (d.edgeOf[id]) { hot[d.edgeOf[id]] = true; }
+    };
+    if (state.mode === "backward" && k > 0) {
+      gs[k - 1].forEach(function (i) {
+        var s = backward[i];
+        [s.node, s.node + "op", s.node + "out", s.to, s.edge].forEach(mark);
+        cells.push(s.node + "op:" + s.slot);
+      });
+      var s0 = backward[gs[k - 1][0]], src = boxOf(L, s0.node);
+      target = gs[k - 1].length === 1 ?
+        [boxOf(L, s0.to) || d.edgeOf[s0.edge], d.edgeOf[s0.edge] || s0.edge,
+          levels[L].boxes[s0.node + "op"] ? s0.node + "op" : src] : [src];
+    } else if (state.mode === "backward") {
+      target = [boxOf(L, data.root)];
+    } else if (k > 0) {
+      gs[k - 1].forEach(function (i) {
+        var f = forward[i];
+        [f.value, f.value + "op", f.value + "out"].concat(f.edges).forEach(mark);
+      });
+      target = [boxOf(L, forward[gs[k - 1][0]].value)];
+    }
+    return {
+      grad: function (id) { return gradAfter(grads, id, shown); },
+      reached: function (id) { return reach[id] !== undefined && reach[id] <= k; },
+      hot: hot, target: target, cells: cells
+    };
   }
   function lastBackward() { return state.k[state.level + ":backward"] || 0; }
 
@@ -508,11 +691,10 @@
       d.version = version;
     }
     // a shape out of view (see cull) is painted when it comes near
-    d.now = now;
     d.list.forEach(function (el) { if (el.mgNear !== false) { paintShape(el, now); } });
     d.units.forEach(function (u) {
       u.rows.forEach(function (r) {
-        var shown = backwardMode || now.reached[r.id], grad = now.grads[r.id] || data.zero;
+        var shown = backwardMode || now.reached(r.id), grad = now.grad(r.id);
         var dataText = shown ? values[r.id].data[0] : "?", gradText = backwardMode ? grad[0] : "·";
         if (u.neuron) {
           put(r.row, "data " + dataText);
@@ -525,42 +707,69 @@
     });
     d.weights.forEach(function (w) { put(w.text, "w " + values[w.id].data[0]); });
     Object.keys(d.inner).forEach(function (uid) { paint(d.inner[uid].drawing, now); });
+    if (d.litEdges) {  // the step's edges among those in the bundle, drawn over it
+      var lit = Object.keys(now.hot).filter(function (id) { return d.dense[id]; });
+      if (lit.join() !== d.litPath) {  // a path each: a few edges, uncut
+        d.litEdges.textContent = "";
+        lit.forEach(function (id) {
+          make("path", { d: curve(d.dense[id]), "class": d.faint[id] ? "mg-faint" : "" },
+            d.litEdges);
+        });
+        if (lit.length) {
+          make("path", { d: lit.map(function (id) { return head(d.dense[id]); }).join(""),
+            "class": "mg-head" }, d.litEdges);
+        }
+        d.litPath = lit.join();
+      }
+    }
     if (d.lit) { d.lit.forEach(function (c) { c.classList.remove("mg-hot"); }); }
     d.lit = now.cells.map(function (c) { return d.cells[c]; }).filter(Boolean);
     d.lit.forEach(function (c) { c.classList.add("mg-hot"); });
   }
 
   function paintShape(el, now) {
-    var hot = !!now.hot[el.mgId], muted = !hot && !now.reached[el.mgId];
+    var hot = !!now.hot[el.mgId], muted = !hot && !now.reached(el.mgId);
     if (el.mgHot !== hot) { el.classList.toggle("mg-hot", hot); el.mgHot = hot; }
     if (el.mgMuted !== muted) { el.classList.toggle("mg-muted", muted); el.mgMuted = muted; }
     if (el.mgText) { paintText(el.mgText, now); }
+    if (el.mgConstant && el.mgConstant.x !== X(el.mgConstant.id)) {  // an edit changed it
+      var c = el.mgConstant, text = values[c.id].label + " = " + general(X(c.id));
+      c.x = X(c.id);
+      put(c.text, text);
+      c.rect.setAttribute("width", Math.max(c.w, text.length * 7.8 + 16));
+    }
   }
   function paintText(t, now) {
     var backwardMode = state.mode === "backward";
-    var v = values[t.id], shown = backwardMode || now.reached[t.id];
-    var grad = now.grads[t.id] || data.zero;
+    var v = values[t.id], shown = backwardMode || now.reached(t.id);
+    var grad = now.grad(t.id);
     put(t.data, "data " + (shown ? v.data[0] : "?"));
     put(t.grad, "grad " + (backwardMode ? grad[0] : "·"));
     put(t.title, v.name + "\ndata " + (shown ? v.data[1] : "not computed yet") +
       (backwardMode ? "\ngrad " + grad[1] : ""));
   }
 
+  var modeButtons = root.querySelectorAll(".mg-bar button[data-mode]");
+  var levelButtons = root.querySelectorAll(".mg-bar button[data-level]");
+  // The texts above the picture first, as they may move it; then where the picture is,
+  // read once while none of its shapes has changed, its scroll, and its shapes: the
+  // browser lays the page out once a step.
   function render() {
     var d = drawing(), now = current(d), backwardMode = state.mode === "backward";
-    paint(d, now);
     counter.textContent = (backwardMode ? "step " : "forward ") + at() + " / " + last();
     panel.innerHTML = backwardMode ? backwardText() : forwardText();
-    root.querySelectorAll("button[data-mode]").forEach(function (b) {
+    modeButtons.forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-mode") === state.mode));
     });
-    root.querySelectorAll("button[data-level]").forEach(function (b) {
+    levelButtons.forEach(function (b) {
       b.setAttribute("aria-pressed", String(b.getAttribute("data-level") === state.level));
     });
     describe(now);
-    reveal(d, now.target);
     var answer = panel.querySelector(".mg-answer");
     if (answer) { answer.focus({ preventScroll: true }); }
+    d.now = now;
+    reveal(d, now.target, true);
+    paint(d, now);
   }
 
   // When the graph overflows its box, scroll it so the step is in view: along each axis,
@@ -571,7 +780,7 @@
     return box.classList.contains("mg-actual") ? 1 :
       Math.min(1, box.clientWidth / levels[d.level].width);
   }
-  function reveal(d, target) {
+  function reveal(d, target, painting) {
     var s = scale(d), view = box.getBoundingClientRect();
     var left = view.left + box.clientLeft - box.scrollLeft;
     var top = view.top + box.clientTop - box.scrollTop;
@@ -605,14 +814,14 @@
         }
       }
     }
-    cull(d);
+    cull(d, painting);
   }
 
   // A picture of many shapes draws only those near the part of it in view (and a margin
   // around it): the browser styles, lays out and paints a few hundred shapes a step, not
   // thousands. Scrolling draws the shapes that come near.
-  var CULL_FROM = 1500, CULL_MARGIN = 400;
-  function cull(d) {
+  var CULL_FROM = 1500, CULL_MARGIN = 200;
+  function cull(d, painting) {  // painting: paint paints them next
     if (d.list.length < CULL_FROM) { return; }
     var s = scale(d), m = CULL_MARGIN;
     var x0 = box.scrollLeft / s - m, y0 = box.scrollTop / s - m;
@@ -628,7 +837,7 @@
       if (el.mgNear === near) { return; }
       el.style.display = near ? "" : "none";
       el.mgNear = near;
-      if (near && d.now) { paintShape(el, d.now); }
+      if (near && d.now && !painting) { paintShape(el, d.now); }
     });
   }
   var culling = 0;
@@ -685,7 +894,9 @@
         num("mg-contribution", s.contribution) + ' <span class="mg-hint">(upstream gradient × ' +
         "local derivative = contribution)</span></p>",
       "<p>gradient of " + who(s.to) + ": " + num("mg-before", s.before) + " + " +
-        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) + "</p>",
+        num("mg-contribution", s.contribution) + " = " + num("mg-after", s.after) +
+        (values[s.to].constant !== undefined ? ' <span class="mg-hint">(a constant: the ' +
+        "engine adds up its gradient too, but nothing uses it)</span>" : "") + "</p>",
       forkText(s, i)
     ].join("");
   }
@@ -751,7 +962,11 @@
       return;
     }
     now = now || current(drawing());
-    var grad = now.grads[id] || data.zero;
+    var grad = now.grad(id);
+    if (values[id].constant !== undefined) {
+      info.textContent = values[id].name + "   a constant: data " + values[id].data[1];
+      return;
+    }
     info.textContent = values[id].name + "   data " + values[id].data[1] +
       (state.mode === "backward" ? "   grad " + grad[1] : "");
   }
