@@ -253,12 +253,11 @@ class NodeWriter:
 def _line(forward: list[str], partials: list[tuple[Value, str]], wants: Container[Value]) -> Line:
     """The `Line` of ``forward`` with the local derivative of each parent, ``partials``:
     an edge for each parent in ``wants``, and none if every local derivative is 0."""
-    numbers = [number(t) for _, t in partials]
     edges = [(p, t) for p, t in partials if p in wants]
-    finite = all(n is not None for (p, _), n in zip(partials, numbers) if p in wants)
-    if any(numbers):
+    finite = all(number(t) is not None for _, t in edges)
+    if any(number(t) for _, t in partials):  # a nonzero number: never all 0
         return Line(forward, edges, finite=finite)
-    nonzero = _nonzero([t for _, t in partials], numbers)
+    nonzero = _nonzero([t for _, t in partials], [number(t) for _, t in partials])
     return Line(forward, edges if nonzero is not None else [], finite=finite, nonzero=nonzero)
 
 
