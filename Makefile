@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-PIP    := $(PY) -m pip --disable-pip-version-check -q
+# setuptools prints a notice on every editable install (folders named like the package
+# may shadow it on import); nothing to act on here, so the build backend is told to
+# keep it to itself
+PIP    := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip --disable-pip-version-check -q
 
 .PHONY: demo test bench lint docs clean
 
