@@ -32,7 +32,7 @@ from micrograd.engine import Value, is_constant, op_of, topological_order
 from micrograd.gradients import Step, local_derivatives
 from micrograd.jsformula import NotTranslatable, op_spec
 from micrograd.layout import COLUMN_GAP, Edge, layered_layout
-from micrograd.names import graph_names
+from micrograd.names import constant_text, graph_names
 from micrograd.op import Formula
 from micrograd.scalars import real
 from micrograd.shown import check_root, input_order, nodes_within, number_text, trace_backward
@@ -254,12 +254,6 @@ def _text_width(texts: list[str]) -> float:
     return max(len(t) for t in texts) * CHAR + 16
 
 
-def _constant_text(v: Value, name: str) -> str:
-    """What a constant's box says, as in `micrograd.viz.draw_dot`: its name (its number),
-    or its label ``= number``."""
-    return name if not v.label else f"{name} = {v.data:g}"
-
-
 def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[str, Any]:
     """The Values, the op boxes, the backward steps, the forward order and, for each
     level, its boxes, edges and steps."""
@@ -276,7 +270,7 @@ def _page_data(root: Value, index: dict[Value, int], steps: list[Step]) -> dict[
         }
         for v in order
     }
-    constants = {v: _constant_text(v, names[v]) for v in order if is_constant(v)}
+    constants = {v: constant_text(v, names[v]) for v in order if is_constant(v)}
     for v, text in constants.items():
         values[f"v{index[v]}"]["constant"] = text
     specs, edit = _specs(order, index, values)

@@ -28,7 +28,7 @@ from micrograd.engine import Value, is_constant, topological_order
 from micrograd.scalars import real
 from micrograd.units import units_of
 
-__all__ = ["GraphNames", "graph_names", "reading_order"]
+__all__ = ["GraphNames", "constant_text", "graph_names", "reading_order"]
 
 SHORT = 14  # the longest expression shown as an unlabelled Value's name
 # how tightly an expression binds: + and - least, then * and /, then **k, then a name
@@ -128,3 +128,9 @@ def _expression(
         return ids[v]
     binding[v] = tight
     return text
+
+
+def constant_text(v: Value, name: str) -> str:
+    """What a drawn constant says (`micrograd.viz.draw_dot`, the explorer): its name
+    ``name`` (its number), or for a labelled one ``name = number``."""
+    return name if not v.label else f"{name} = {v.data:g}"

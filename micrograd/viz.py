@@ -32,7 +32,7 @@ from micrograd.drawing import DOT_TIME_LIMIT, Drawing, GraphvizNotFoundError
 from micrograd.engine import Value, is_constant
 from micrograd.explorer import Explorer, explore
 from micrograd.gradients import Step, local_derivatives
-from micrograd.names import graph_names
+from micrograd.names import constant_text, graph_names
 from micrograd.replay import TrainingReplay
 from micrograd.shown import check_root, input_order, nodes_within, number_text, trace_backward
 from micrograd.units import LEVELS, Unit, boxes_of, units_of
@@ -373,9 +373,9 @@ def _draw(
 def _constant_label(node: Value, name: str) -> str:
     """A constant's node: its name (its number, or its label ``= number``) in a small
     grey box, with no data or grad fields."""
-    text = name if not node.label else f"{name} = {node.data:g}"
     return (
-        f'label="{_quoted_text(text)}" shape=box style="rounded,filled" fillcolor="#f2f2f2" '
+        f'label="{_quoted_text(constant_text(node, name))}" shape=box '
+        'style="rounded,filled" fillcolor="#f2f2f2" '
         'color="#a0a0a0" fontsize=12 width=0 height=0 margin="0.08,0.04"'
     )
 
