@@ -262,10 +262,9 @@ class _GradMode:
         _grad_enabled.set(enabled)
 
     def __call__(self, function: F) -> F:
-        if not callable(function):
-            name = type(function).__name__
-            raise TypeError(f"{type(self).__name__} decorates a function, got {name}")
         kind = type(self)
+        if not callable(function):
+            raise TypeError(f"{kind.__name__} decorates a function, got {type(function).__name__}")
 
         @functools.wraps(function)
         def in_mode(*args: Any, **kwargs: Any) -> Any:
@@ -298,41 +297,45 @@ def topological_order(root: Value) -> list[Value]:
 
 
 def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list[Value]]:
-    """(`topological_order`, the ends: leaves and nodes of ``until``, not gone behind, once
-    per edge). micrograd's recursive ``build_topo`` as a loop, so depth is unlimited: a
-    node is emitted when the ``None`` pushed above it comes off, after all its parents."""
+    """(`topological_order`, the ends: the leaves and nodes of ``until`` it reaches, each
+    once). micrograd's recursive ``build_topo`` as a loop, so depth is unlimited: a node
+    is emitted when the ``None`` pushed above it comes off, after all its parents."""
     order: list[Value] = []
     ends: list[Value] = []
-    if not root._args:
-        return order, ends
-    done: set[Value] = set()
-    stack: list[Value | None] = [root]
-    pop, push, end = stack.pop, stack.append, ends.append
+    seen: set[Value] = set()  # the nodes entered, and the ends found
+    stack: list[Value | None] = [root] if root._args else []
+    pop, push, see, end = stack.pop, stack.append, seen.add, ends.append
     while stack:
         node = pop()
         if node is None:
             order.append(pop())  # type: ignore[arg-type]
-        elif node not in done:
-            done.add(node)
+        elif node not in seen:
+            see(node)
             push(node)
             push(None)
             parents = node._args  # pushed in reverse: the first input is searched first
             if parents is True:  # most nodes: the loop below, written out
                 a, b = node._a, node._b
-                if not b._args or b in until:
-                    end(b)
-                elif b not in done:
-                    push(b)
-                if not a._args or a in until:
-                    end(a)
-                elif a not in done:
-                    push(a)
+                if b not in seen:
+                    if not b._args or b in until:
+                        see(b)
+                        end(b)
+                    else:
+                        push(b)
+                if a not in seen:
+                    if not a._args or a in until:
+                        see(a)
+                        end(a)
+                    else:
+                        push(a)
                 continue
             for parent in reversed(parents):
-                if not parent._args or parent in until:
-                    end(parent)
-                elif parent not in done:
-                    push(parent)
+                if parent not in seen:
+                    if not parent._args or parent in until:
+                        see(parent)
+                        end(parent)
+                    else:
+                        push(parent)
     order.reverse()
     return order, ends
 
@@ -341,11 +344,9 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
     """The chain rule over ``order``, whose nodes' grads are 0: ``order[0]`` gets ``seed``,
     then each node n with gradient g != 0 adds ``g * dn/dp`` to each parent p's grad,
     unless all its dn/dp are 0 (a dead ReLU passes 0 even for g = inf, as in PyTorch).
-
     ``create_graph`` evaluates the partials on the Values themselves, so gradients are
     Values; a gradient of value 0 then passes nothing through a derivative that is
-    undefined, infinite or nan. ``on_edge(node, parent, slot, g, d, contribution,
-    before, after)`` sees each edge (`micrograd.gradients.Step`)."""
+    undefined, infinite or nan. ``on_edge`` sees each edge (`micrograd.gradients.Step`)."""
     order[0].grad = seed
     for node in order:
         g = node.grad

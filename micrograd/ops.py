@@ -67,10 +67,10 @@ def _dot(bias: float, weights: Iterable[float], inputs: Iterable[float]) -> floa
     return sum(map(operator.mul, weights, inputs), bias)
 
 
-def _affine_partials(weights_and_inputs: tuple[Any, ...]) -> tuple[Any, ...]:
+def _affine_partials(inputs: tuple[Any, ...]) -> tuple[Any, ...]:
     """d (b + w . x) / d (b, w_1..w_n, x_1..x_n) = (1, x_1..x_n, w_1..w_n)."""
-    n = len(weights_and_inputs) // 2
-    return (1.0, *weights_and_inputs[n:], *weights_and_inputs[:n])
+    n = len(inputs) // 2 + 1  # where x_1 is
+    return (1.0, *inputs[n:], *inputs[1:n])
 
 
 def _affine(bias: float, *weights_and_inputs: float) -> float:
@@ -158,7 +158,7 @@ leaky_relu = Op.declare("leaky_relu", "x if x > 0.0 else slope * x", ("floatops.
 # w . x + b as one node with inputs (b, w_1..w_n, x_1..x_n): d/db = 1, d/dw_i = x_i, d/dx_i = w_i
 _affine_formula = Formula(("b",), "b", ("1.0", "x", "w"), _scope, groups=("w", "x"),
                           term="w * x")
-affine = Op("w·x+b", _affine, lambda out, b, *wx: _affine_partials(wx),
+affine = Op("w·x+b", _affine, lambda out, *inputs: _affine_partials(inputs),
             None, formula=_affine_formula, doc="b + sum_i w_i x_i, inputs (b, w_1..w_n, x_1..x_n)")
 total = Op("Σ", lambda *xs: sum(xs[1:], xs[0]), lambda out, *xs: (1.0,) * len(xs),
            None, formula=Formula((), "", ("1.0",), _scope, groups=("x",), term="x"),
@@ -180,11 +180,9 @@ identity = Op.from_text("identity", "float(x)", ("1.0",), scope=_scope,
 # fmt: on
 
 
-def _relu_affine_partials(out: Any, bias: Any, *weights_and_inputs: Any) -> tuple[Any, ...]:
+def _relu_affine_partials(out: Any, *inputs: Any) -> tuple[Any, ...]:
     """relu'(z) * d z / d input with relu'(z) = 1 for out > 0, else 0: nothing to multiply."""
-    if not _step(out):
-        return (0.0,) * (1 + len(weights_and_inputs))
-    return _affine_partials(weights_and_inputs)
+    return _affine_partials(inputs) if _step(out) else (0.0,) * len(inputs)
 
 
 # relu(b + w . x) as one node, with inputs (b, w_1..w_n, x_1..x_n). Its gradients are

@@ -421,6 +421,56 @@ def test_backward_of_a_leaf_accumulates_the_seed():
     assert x.grad == 3.0
 
 
+def _build_topo(root: Value, until: set[Value]) -> tuple[list[Value], list[Value]]:
+    """micrograd's recursive ``build_topo``, reversed, interior nodes only; the ends met."""
+    topo: list[Value] = []
+    visited: set[Value] = set()
+    ends: list[Value] = []
+
+    def build(v: Value) -> None:
+        if v in visited:
+            return
+        visited.add(v)
+        if v is not root and (not v._prev or v in until):
+            ends.append(v)
+            return
+        for child in v._prev:
+            build(child)
+        topo.append(v)
+
+    build(root)
+    return topo[::-1], ends
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_graph_orders_nodes_as_micrograd_and_lists_each_end_once(seed):
+    from micrograd import ops
+    from micrograd.engine import graph
+
+    rng = np.random.default_rng(seed)
+    leaves = [Value(float(v), label=f"p{i}") for i, v in enumerate(rng.normal(size=5))]
+    nodes = list(leaves)
+    for _ in range(60):  # binary, unary and wide ops over earlier nodes, with repeats
+        pick = [nodes[int(i)] for i in rng.integers(0, len(nodes), size=6)]
+        kind = int(rng.integers(0, 4))
+        if kind == 0:
+            nodes.append(pick[0] * pick[1])
+        elif kind == 1:
+            nodes.append((pick[0] + 0.5).tanh())
+        elif kind == 2:
+            nodes.append(pick[0] + pick[0])
+        else:
+            nodes.append(ops.linear(pick[:3], pick[3:], pick[0]))
+    root = ops.total(*nodes[-8:])
+    until = {nodes[int(i)] for i in rng.integers(len(leaves), len(nodes) - 8, size=3)}
+    for stop in (set(), until):
+        order, ends = graph(root, stop)
+        expected_order, expected_ends = _build_topo(root, stop)
+        assert order == expected_order
+        assert len(ends) == len(set(ends))
+        assert set(ends) == set(expected_ends)
+
+
 # ---------------------------------------------------------------------------
 # no_grad and detach
 # ---------------------------------------------------------------------------
