@@ -39,6 +39,7 @@ else:
 _data_of = attrgetter("data")
 _new_plain = object.__new__  # a Value without running __init__, its slots filled by the caller
 _new_value: Callable[[type[Value]], Value] = _new_plain  # `_new_watched` while watched
+F = TypeVar("F", bound=Callable[..., Any])  # a function that no_grad wraps
 
 
 class Value(FloatConventions, OpMethods):
@@ -239,9 +240,6 @@ def _new_watched(kind: type[Value]) -> Value:
     return out
 
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
 class _GradMode:
     """Sets gradient mode to ``enabled`` in a ``with`` block or a decorated function
     (``@no_grad``, ``@no_grad()``); re-entrant, also from threads and asyncio tasks at once."""
@@ -291,8 +289,7 @@ class enable_grad(_GradMode):
 
 def topological_order(root: Value) -> list[Value]:
     """The interior nodes behind ``root`` (``root`` first), each after every node that
-    reads it. Read backwards, it is the order in which the expression computes its
-    values, first input first ((x + sigmoid(y)) / (x^2 + y): sigmoid(y), the sum, ...)."""
+    reads it; read backwards, the order in which the expression computes its values."""
     return graph(root)[0]
 
 
@@ -328,6 +325,8 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
                         end(a)
                     else:
                         push(a)
+                continue
+            if seen.issuperset(parents):  # all met already: a layer's inputs, its weights
                 continue
             for parent in reversed(parents):
                 if parent not in seen:
