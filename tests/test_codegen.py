@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import copy
 import gc
+import inspect
 import math
 import re
 import sys
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -226,6 +228,36 @@ def test_sum_ops_match_eager(xs: list[float]) -> None:
     value, grads = run_source(micrograd.to_python(root), *xs)
     assert value == root.data
     assert grads == tuple(v.grad for v in vs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(-3.0, 3.0), st.booleans()), min_size=3, max_size=21))
+def test_sum_ops_with_constants_match_eager(items: list[tuple[float, bool]]) -> None:
+    """The same sums where some terms are numbers (constants pasted into the code), and
+    logsumexp, whose partials read its output; written out and compiled."""
+    vs = [Value(x, label=f"x{i}") for i, (x, _) in enumerate(items)]
+
+    def f() -> Value:
+        parts = [v if is_value else v.data for v, (_, is_value) in zip(vs, items)]
+        n = (len(parts) - 1) // 2
+        summed = (parts[0], *parts[1 : 1 + n], *parts[1 + n : 1 + 2 * n])
+        return ops.total(
+            ops.affine(*summed), ops.relu_affine(*summed), ops.logsumexp(*parts), vs[0]
+        )
+
+    root = f()
+    root.backward()
+    expected = root.data, tuple(v.grad for v in vs)
+    namespace: dict[str, Any] = {}
+    exec(micrograd.to_python(root), namespace)
+    function = namespace["forward_backward"]
+    leaves = [vs[int(name[1:])] for name in inspect.signature(function).parameters]
+    value, grads = function(*(v.data for v in leaves))
+    assert (value, grads) == (root.data, tuple(v.grad for v in leaves))
+    for v in vs:
+        v.grad = 0.0
+    assert micrograd.compile(f)() == expected[0]
+    assert tuple(v.grad for v in vs) == expected[1]
 
 
 # --- compile ---------------------------------------------------------------------------

@@ -198,27 +198,29 @@ class NodeWriter:
             return filled(text, fixed_names, fixed_constants).format_map(fixed)
 
         terms = [fill(formula.forward)] if formula.forward else []
-        rows = list(zip(*groups))
-        items: list[tuple[dict[str, str | None], tuple[str | None, ...]]] = []
-        for row in rows:
+        # each row's names, and its constants (None where it has none: most rows)
+        items: list[tuple[dict[str, str | None], tuple[str | None, ...] | None]] = []
+        for row in zip(*groups):
             atoms = [get(p) for p in row]
-            constants = tuple(
-                None if a is not None else literal(p.data) for a, p in zip(atoms, row)
+            constants = (
+                tuple(None if a is not None else literal(p.data) for a, p in zip(atoms, row))
+                if None in atoms
+                else None
             )
             items.append((dict(zip(formula.groups, atoms)), constants))
         term = formula.term
-        terms += [filled(term, formula.groups, c).format_map(d) for d, c in items]
+        terms += [_shaped(term, formula.groups, c).format_map(d) for d, c in items]
         total = out if formula.outer is None else f"{out}_sum"
         reduced = f"{formula.reduce}({', '.join(terms)})" if formula.reduce else ""
         lines = [f"{total} = {reduced or sum_text(terms, self.wrap)}"]
         partials = [(p, fill(t)) for p, t in zip(parents, formula.partials[:k])]
-        if formula.reduce:  # a group's partial may read the output
-            items = [({**d, "out": out}, (*c, None)) for d, c in items]
         group_names = (*formula.groups, "out") if formula.reduce else formula.groups
+        if formula.reduce:  # a group's partial may read the output
+            items = [({**d, "out": out}, c and (*c, None)) for d, c in items]
         for g, group in enumerate(groups):
             text = formula.partials[k + g]
             partials += [
-                (p, filled(text, group_names, c).format_map(d)) for p, (d, c) in zip(group, items)
+                (p, _shaped(text, group_names, c).format_map(d)) for p, (d, c) in zip(group, items)
             ]
         line = _line(lines, partials, self.wants)
         if formula.outer is None:
@@ -248,6 +250,11 @@ class NodeWriter:
         args = ", ".join(self.names.get(p) or literal(p.data) for p in node._prev)
         partials = [(p, f"{key}_partials({out}, {args})[{i}]") for i, p in enumerate(node._prev)]
         return _line([f"{out} = {key}_forward({args})"], partials, self.wants)
+
+
+def _shaped(text: str, names: tuple[str, ...], constants: tuple[str | None, ...] | None) -> str:
+    """`filled`, for a row of a sum whose ``constants`` may be None: no constants."""
+    return template(text, names) if constants is None else filled(text, names, constants)
 
 
 def _line(forward: list[str], partials: list[tuple[Value, str]], wants: Container[Value]) -> Line:

@@ -213,7 +213,7 @@ def number(text: str) -> float | None:
     """The number ``text`` (a partial, constants pasted in and folded) always is, where it
     is a finite number whatever the values: no names, no fields (any value, even a
     parameter's, can be infinite or nan); else None."""
-    if "{" in text or IDENTIFIER.search(text):
+    if text.isidentifier() or "{" in text or IDENTIFIER.search(text):  # a name: the usual case
         return None
     try:
         value = float(text.strip().removeprefix("(").removesuffix(")"))
