@@ -13,9 +13,8 @@ so that each comes after every node that reads it (`topological_order`), and `wa
 goes down that list adding ``node.grad * d node / d parent`` (the op's ``partials``) to
 each parent's grad, so that a node feeding several ops sums what they send back (the
 fork rule). An error leaves every ``.grad`` as it was. A node holds its data, gradient,
-label, parents (two in slots of their own) and op; unlike micrograd's ``_backward``
-closures, nothing in it leads back to itself, so an unused graph is freed at once.
-"""
+label, parents (two in slots of their own) and op, and nothing that leads back to it
+(micrograd's ``_backward`` closures do): a graph no longer used is freed at once."""
 
 from __future__ import annotations
 
@@ -288,8 +287,7 @@ class enable_grad(_GradMode):
 
 
 def topological_order(root: Value) -> list[Value]:
-    """The interior nodes behind ``root`` (``root`` first), each after every node that
-    reads it; read backwards, the order in which the expression computes its values."""
+    """The interior nodes behind ``root``, ``root`` first, each after every node reading it."""
     return graph(root)[0]
 
 
@@ -372,6 +370,8 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
                         a.grad += g * da
                     continue
             else:
+                if on_edge is None and rule.gate is not None and not rule.gate(node.data):
+                    continue  # every partial is 0 there (a ReLU neuron at out <= 0)
                 local = rule.partials(node.data, *map(_data_of, parents))
                 if on_edge is None and any(local):  # `_pass_on`, written out
                     for parent, d in zip(parents, local):
@@ -381,12 +381,13 @@ def walk(order: list[Value], seed: Any, create_graph: bool = False, on_edge: Any
             if create_graph and g.data == 0.0:
                 continue
             raise _at(error, node) from error
-        if not (create_graph and g.data == 0.0 and not all(map(_finite, local))):
-            _pass_on(node, g, local, on_edge)
+        _pass_on(node, g, local, on_edge, create_graph)
 
 
-def _pass_on(node: Value, g: Any, local: tuple[Any, ...], on_edge: Any) -> None:
+def _pass_on(node: Value, g: Any, local: tuple[Any, ...], on_edge: Any, create_graph: bool) -> None:
     """``g * d`` into each parent's grad, d its local derivative: `walk`'s general case."""
+    if create_graph and g.data == 0.0 and not all(map(_finite, local)):
+        return  # a gradient of value 0 through a derivative that is not a number
     live = any(local)  # not all 0 (a partial that is a Value is always true)
     if on_edge is None:
         if live:

@@ -120,7 +120,9 @@ class Op:
 
     ``params`` names constant parameters that follow the inputs (``leaky_relu(x, 0.1)``);
     an op with parameters is applied through `bind`, which fixes their values.
-    ``formula`` is the op's text, where it was declared as text (`Formula`).
+    ``formula`` is the op's text, where it was declared as text (`Formula`). Where
+    ``gate(out)`` is 0, every partial is 0, whatever the inputs (relu(b + w . x) at out
+    <= 0): the backward walk may then pass nothing without evaluating the partials.
     """
 
     name: str
@@ -134,6 +136,7 @@ class Op:
     with_constant: Op | None = None  # the op for ``x op number`` (``x ** 2``)
     reflected_constant: Op | None = None  # the op for ``number op x`` (``2 ** x``)
     binding: tuple[Op, tuple[Any, ...]] | None = None  # (op, parameter values) of a bound op
+    gate: Callable[[Any], Any] | None = None  # see the class's docstring
     fixed: tuple[float, ...] | None = None  # the partials where they are numbers, such as
     # (1.0, 1.0) for ``a + b``: the backward walk takes them without calling ``partials``
 
@@ -148,6 +151,7 @@ class Op:
         label: str | None = None,
         doc: str | None = None,
         formula: Formula | None = None,
+        gate: Callable[[Any], Any] | None = None,
     ) -> None:
         if isinstance(partials, tuple):
             if arity != len(partials):
@@ -161,6 +165,7 @@ class Op:
         self.arity = arity
         self.params = tuple((params or {}).items())
         self.formula = formula
+        self.gate = gate
         self.label = label if label is not None else name + "({})"
         self._bound: dict[tuple[Any, ...], Op] = {}
         self.__doc__ = doc

@@ -190,7 +190,7 @@ def _relu_affine_partials(out: Any, *inputs: Any) -> tuple[Any, ...]:
 # and to walk: ReLU's derivative is 1 or 0, so the chain rule multiplies nothing.
 _relu = relu.forward
 relu_affine = Op("ReLU(w·x+b)", lambda b, *wx: _relu(_affine(b, *wx)), _relu_affine_partials,
-                 None, formula=replace(_affine_formula, outer=relu.formula),
+                 None, formula=replace(_affine_formula, outer=relu.formula), gate=_step,
                  doc="relu(b + w . x), inputs (b, w_1..w_n, x_1..x_n)")  # fmt: skip
 
 

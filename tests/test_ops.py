@@ -5,6 +5,7 @@ and second order. A half-declared op fails here.
 
 import functools
 import math
+import random
 
 import pytest
 
@@ -220,3 +221,40 @@ def test_logsumexp_at_infinities_and_bce_with_logits_on_each_side_of_zero():
         ops.bce_with_logits(zv, 0.3).backward()
         assert close(zv.grad, central(lambda t: ops.bce_with_logits(t, 0.3), z), rel=1e-6)
         assert ops.bce_with_logits(Dual(z, 1.0), 0.3).dual == zv.grad
+
+
+GATED = [op for op in vars(ops).values() if isinstance(op, Op) and op.gate is not None]
+EDGES = [0.0, -0.0, 1e-300, -1e-300, 1e300, -1e300, math.inf, -math.inf, math.nan, 0.5, -2.0]
+
+
+@pytest.mark.parametrize("op", GATED, ids=lambda op: op.name)
+@pytest.mark.parametrize("n", [1, 2, 5])
+def test_where_an_ops_gate_is_zero_all_its_partials_are_zero(op, n):
+    """backward skips a node whose gate is 0 without evaluating its partials: they must
+    all be 0 there, for any inputs, infinite and nan ones too."""
+    rng = random.Random(n)
+    gated = 0
+    for _ in range(2000):
+        xs = [rng.choice(EDGES) for _ in range(2 * n + 1)]
+        out = op.forward(*xs)
+        if not op.gate(out):
+            gated += 1
+            assert all(d == 0.0 for d in op.partials(out, *xs)), xs
+    assert gated > 100  # the gate was 0 often enough to mean something
+
+
+def test_a_gated_neuron_passes_what_the_walk_without_the_gate_passes():
+    """relu(b + w . x) at a dead unit: backward (which reads the gate) against the walk that
+    sees every edge (which evaluates every partial), with an infinite input."""
+    from micrograd.gradients import backprop
+
+    assert [ops.relu_affine] == GATED
+    b, w, x, y = Value(1.0), Value(-2.0), Value(math.inf), Value(-1.0)
+    dead = ops.relu_affine(b, w, x)  # relu(1 - inf): 0, and so is its derivative
+    alive = ops.relu_affine(b, w, y)  # relu(1 + 2) = 3: d/db = 1, d/dw = y, d/dy = w
+    root = dead * 3.0 + alive
+    root.backward()
+    seen = backprop(root, on_step=lambda step: None)
+    grads = (b.grad, w.grad, x.grad, y.grad)
+    assert grads == (1.0, -1.0, 0.0, -2.0)
+    assert grads == tuple(seen[v] for v in (b, w, x, y))

@@ -36,12 +36,15 @@ def build(choices: list[tuple[int, int, int, float]], leaves: list[Value]) -> Va
     """Ops picked by ``choices`` on earlier nodes (so nodes fork), constants ``c`` from
     the edge values; an op whose forward raises is left out."""
     table = [op for op in declared_ops().values() if op in TABLE]
+    table += [ops.affine, ops.relu_affine, ops.logsumexp]  # ops of many inputs
     nodes = list(leaves)
     for k, (o, i, j, c) in enumerate(choices):
         op = table[o % len(table)]
         a, b = nodes[-1 - i % len(nodes)], nodes[j % len(nodes)]
         try:
-            if op.arity == 2:
+            if op.arity is None:  # (b, w_1, x_1) or (b, w_1, w_2, x_1, x_2)
+                out = op(a, b, c) if k % 2 else op(b, a, c, nodes[0], a)
+            elif op.arity == 2:
                 out = op(a, c) if k % 3 == 1 else op(a, b)
             elif op.params:
                 out = op(a, c)
@@ -161,7 +164,15 @@ TORCH_OPS: dict[str, Callable[..., Any]] = {
     "log": lambda x: x.log(),
     "sqrt": lambda x: x.sqrt(),
     "Σ": lambda *xs: sum(xs[1:], xs[0]),
+    "w·x+b": lambda b, *wx: _affine(b, wx),
+    "ReLU(w·x+b)": lambda b, *wx: _affine(b, wx).relu(),
 }
+
+
+def _affine(b: Any, wx: tuple[Any, ...]) -> Any:
+    """b + w_1 x_1 + ... + w_n x_n, added left to right as the engine adds it."""
+    n = len(wx) // 2
+    return sum((w * x for w, x in zip(wx[:n], wx[n:])), b)
 
 
 def to_torch(root: Value, leaves: list[Value]) -> tuple[Any, list[Any]] | None:
