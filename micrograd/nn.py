@@ -27,6 +27,7 @@ import random
 import secrets
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from types import CodeType
 from typing import Any, TypeVar, overload
 
 from micrograd import ops
@@ -493,14 +494,14 @@ def _neuron_outputs(inputs: list[Value], neurons: Iterable[Neuron]) -> list[Valu
     """The outputs act(b + w . x) of neurons that all read ``inputs``, for Values already
     (no checks): one `ops.relu_affine` node for a ReLU neuron, else an `ops.affine` node
     followed by its activation's node (none for 'linear')."""
-    xs = list(map(_data_of, inputs))
+    xs = [x.data for x in inputs]
     outputs = []
     for neuron in neurons:
         ws, bias, activation = neuron.w, neuron.b, neuron.activation_op
-        z = sum(map(operator.mul, map(_data_of, ws), xs), bias.data)  # b + w . x
+        z = sum(map(_mul, [w.data for w in ws], xs), bias.data)  # b + w . x
         parents = (bias, *ws, *inputs)
-        if activation is ops.relu:
-            outputs.append(record(ops.relu_affine, _relu(z), parents))
+        if activation is _relu_op:
+            outputs.append(record(_relu_affine, _relu(z), parents))
         elif activation is None:
             outputs.append(record(ops.affine, z, parents))
         else:
@@ -509,9 +510,11 @@ def _neuron_outputs(inputs: list[Value], neurons: Iterable[Neuron]) -> list[Valu
     return outputs
 
 
-NODE_DATA_READS.add(_neuron_outputs.__code__)  # its reads compute the nodes' data
-_data_of = operator.attrgetter("data")
-_relu = ops.relu.forward
+# its reads compute the nodes' data (a comprehension is a function of its own before 3.12)
+NODE_DATA_READS.add(_neuron_outputs.__code__)
+NODE_DATA_READS.update(c for c in _neuron_outputs.__code__.co_consts if isinstance(c, CodeType))
+_mul = operator.mul
+_relu, _relu_op, _relu_affine = ops.relu.forward, ops.relu, ops.relu_affine
 
 
 def _prefixed(field: str, children: Sequence[Module]) -> list[tuple[str, Value]]:
