@@ -77,10 +77,10 @@ class Value(FloatConventions, OpMethods):
         if isinstance(_children, str):  # Value(data, label)
             label, _children = _children, ()
         self.label = label
-        self._args = tuple(_children)
-        self._rule = named_op(_op) if self._args or _op else None
-        if not all(isinstance(p, Value) for p in self._prev):
-            raise TypeError(f"Value children must be Values, got {self._prev!r:.60}")
+        self._args = parents = tuple(_children)
+        self._rule = named_op(_op) if parents or _op else None
+        if parents and not all(isinstance(p, Value) for p in parents):
+            raise TypeError(f"Value children must be Values, got {parents!r:.60}")
         if (seen := _seen.get()) is not None:
             seen(self, False)
 
