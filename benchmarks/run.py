@@ -34,7 +34,7 @@ N_POINTS = 100
 ALPHA = 1e-4
 CHAIN_STEPS = 250_000  # y = y * 1.0 + 0.0: two op nodes a step
 GENERIC_OPS = 100_000
-ROUNDS = 3
+ROUNDS = 5  # runs of each engine, in turns; the fastest is kept (the machine is shared)
 DEFAULT_FLOATS = ROOT.parent / "shared" / "bench" / "floats_mlp.py"
 
 
