@@ -324,8 +324,8 @@ def graph(root: Value, until: Collection[Value] = ()) -> tuple[list[Value], list
                     else:
                         push(a)
                 continue
-            if seen.issuperset(parents):  # all met already: a layer's inputs, its weights
-                continue
+            if seen.issuperset(parents):  # all met already (its weights, its layer's inputs)
+                continue  # so the loop below would do nothing
             for parent in reversed(parents):
                 if parent not in seen:
                     if not parent._args or parent in until:
